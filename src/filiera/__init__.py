@@ -1,0 +1,1 @@
+"""Filiera: the open-source platform that runs health innovation clusters."""

@@ -1,0 +1,239 @@
+"""Who may see and do what: roles, tenancy and visibility, in one place.
+
+A `Viewer` is computed once per request (or API call) from the user's cluster roles, network roles and the
+organisations they represent. Views, API routes and services ask it; nothing else decides access.
+
+Rules
+- Platform admins (superusers) see and do everything.
+- Cluster manager and staff run their cluster's back office; the manager also manages staff roles.
+- Observers (a funder, or a network coordinator for every cluster of its network) read dashboards and reports.
+- Member representatives edit their own organisation, its people and opportunities; their organisation's
+  active memberships make them members of those clusters.
+- Visibility of organisations and opportunities: public (anyone), network (members and staff of any cluster in a
+  network with one of the organisation's clusters), members (members and staff of one of the organisation's
+  clusters), private (the organisation itself and the staff of its clusters).
+- Cluster-private data outside the request's cluster is a 404, never a 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from django.db.models import Q, QuerySet
+
+from filiera.core.models import Cluster, ClusterRole, Network, NetworkRole
+
+
+class Role(IntEnum):
+    """A user's standing in one cluster, ordered so that a higher role includes the lower ones' reading rights
+    for back-office pages. MEMBER and OBSERVER are not comparable in what they do; see the helpers below."""
+
+    VISITOR = 0
+    MEMBER = 1
+    OBSERVER = 2
+    STAFF = 3
+    MANAGER = 4
+    ADMIN = 5
+
+
+@dataclass
+class Viewer:
+    user_id: int | None = None
+    is_admin: bool = False
+    staff_roles: dict[int, Role] = field(default_factory=dict)  # cluster id -> STAFF / MANAGER
+    observed_cluster_ids: set[int] = field(default_factory=set)
+    organisation_ids: set[int] = field(default_factory=set)  # organisations the user represents
+    member_cluster_ids: set[int] = field(default_factory=set)  # clusters where one of them is an active member
+    network_cluster_ids: set[int] = field(default_factory=set)  # clusters sharing a network with the above
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def staff_cluster_ids(self) -> set[int]:
+        return set(self.staff_roles)
+
+    def role_in(self, cluster: Cluster) -> Role:
+        if self.is_admin:
+            return Role.ADMIN
+        if cluster.pk in self.staff_roles:
+            return self.staff_roles[cluster.pk]
+        if cluster.pk in self.observed_cluster_ids:
+            return Role.OBSERVER
+        if cluster.pk in self.member_cluster_ids:
+            return Role.MEMBER
+        return Role.VISITOR
+
+    def is_staff_of(self, cluster: Cluster) -> bool:
+        return self.role_in(cluster) >= Role.STAFF
+
+    def can_read_dashboard(self, cluster: Cluster) -> bool:
+        return self.role_in(cluster) >= Role.OBSERVER
+
+    def represents(self, organisation_id: int) -> bool:
+        return organisation_id in self.organisation_ids
+
+    # --- organisations -------------------------------------------------------------------------------------
+    def can_edit_organisation(self, organisation) -> bool:
+        if self.is_admin or self.represents(organisation.pk):
+            return True
+        return bool(self.staff_cluster_ids & organisation_cluster_ids(organisation))
+
+    def organisation_filter(self) -> Q:
+        """A Q over Organisation for the profiles this viewer may see."""
+        if self.is_admin:
+            return Q()
+        from filiera.directory.models import Membership, Visibility
+
+        q = Q(visibility=Visibility.PUBLIC)
+        if not self.is_authenticated:
+            return q
+        live = [Membership.Status.ACTIVE, Membership.Status.APPLICANT, Membership.Status.LAPSED]
+        member_or_staff = self.member_cluster_ids | self.staff_cluster_ids
+        if self.network_cluster_ids | member_or_staff:
+            in_network = Membership.objects.filter(
+                cluster_id__in=self.network_cluster_ids | member_or_staff, status=Membership.Status.ACTIVE
+            ).values("organisation_id")
+            q |= Q(visibility=Visibility.NETWORK, pk__in=in_network)
+        if member_or_staff:
+            in_my_clusters = Membership.objects.filter(
+                cluster_id__in=member_or_staff, status=Membership.Status.ACTIVE
+            ).values("organisation_id")
+            q |= Q(visibility=Visibility.MEMBERS, pk__in=in_my_clusters)
+        if self.staff_cluster_ids:
+            staff_of = Membership.objects.filter(cluster_id__in=self.staff_cluster_ids, status__in=live).values(
+                "organisation_id"
+            )
+            q |= Q(pk__in=staff_of)
+        if self.organisation_ids:
+            q |= Q(pk__in=self.organisation_ids)
+        return q
+
+    def visible_organisations(self, queryset: QuerySet | None = None) -> QuerySet:
+        from filiera.directory.models import Organisation
+
+        queryset = Organisation.objects.all() if queryset is None else queryset
+        return queryset.filter(self.organisation_filter())
+
+    def can_see_organisation(self, organisation) -> bool:
+        return self.visible_organisations().filter(pk=organisation.pk).exists()
+
+    # --- opportunities -------------------------------------------------------------------------------------
+    def opportunity_filter(self) -> Q:
+        """A Q over Opportunity: published ones follow their own visibility *and* their organisation's profile
+        being visible; drafts, hidden and archived ones are seen by their organisation and the moderating staff."""
+        if self.is_admin:
+            return Q()
+        from filiera.directory.models import Membership, Opportunity, Visibility
+
+        published = Q(status=Opportunity.Status.PUBLISHED)
+        q = published & Q(visibility=Visibility.PUBLIC)
+        if self.is_authenticated:
+            member_or_staff = self.member_cluster_ids | self.staff_cluster_ids
+            if self.network_cluster_ids | member_or_staff:
+                in_network = Membership.objects.filter(
+                    cluster_id__in=self.network_cluster_ids | member_or_staff, status=Membership.Status.ACTIVE
+                ).values("organisation_id")
+                q |= published & Q(visibility=Visibility.NETWORK, organisation_id__in=in_network)
+            if member_or_staff:
+                in_my_clusters = Membership.objects.filter(
+                    cluster_id__in=member_or_staff, status=Membership.Status.ACTIVE
+                ).values("organisation_id")
+                q |= published & Q(visibility=Visibility.MEMBERS, organisation_id__in=in_my_clusters)
+            if self.staff_cluster_ids:
+                staff_of = Membership.objects.filter(cluster_id__in=self.staff_cluster_ids).values("organisation_id")
+                q |= Q(cluster_id__in=self.staff_cluster_ids) | Q(organisation_id__in=staff_of)
+            if self.organisation_ids:
+                q |= Q(organisation_id__in=self.organisation_ids)
+        return q
+
+    def visible_opportunities(self, queryset: QuerySet | None = None) -> QuerySet:
+        from filiera.directory.models import Opportunity
+
+        queryset = Opportunity.objects.all() if queryset is None else queryset
+        if self.is_admin:
+            return queryset
+        return queryset.filter(self.opportunity_filter(), organisation__in=self.visible_organisations().values("pk"))
+
+    def can_edit_opportunity(self, opportunity) -> bool:
+        if self.is_admin or self.represents(opportunity.organisation_id):
+            return True
+        return opportunity.cluster_id is not None and opportunity.cluster_id in self.staff_cluster_ids
+
+    def can_moderate_opportunity(self, opportunity) -> bool:
+        if self.is_admin:
+            return True
+        if opportunity.cluster_id is not None:
+            return opportunity.cluster_id in self.staff_cluster_ids
+        return bool(self.staff_cluster_ids & organisation_cluster_ids(opportunity.organisation))
+
+    # --- people --------------------------------------------------------------------------------------------
+    def people_filter(self) -> Q:
+        """People are seen by their organisation's representatives and by the staff of its clusters."""
+        if self.is_admin:
+            return Q()
+        if not self.is_authenticated:
+            return Q(pk__in=[])
+        from filiera.directory.models import Membership
+
+        q = Q(organisation_id__in=self.organisation_ids)
+        if self.staff_cluster_ids:
+            q |= Q(
+                organisation_id__in=Membership.objects.filter(cluster_id__in=self.staff_cluster_ids).values(
+                    "organisation_id"
+                )
+            )
+        return q
+
+    def can_manage_people_of(self, organisation) -> bool:
+        return self.can_edit_organisation(organisation)
+
+
+def organisation_cluster_ids(organisation) -> set[int]:
+    """Clusters the organisation is (or applies to be, or was) a member of."""
+    return set(organisation.memberships.values_list("cluster_id", flat=True))
+
+
+ANONYMOUS = Viewer()
+
+
+def viewer_for(user) -> Viewer:
+    """Build the Viewer of a user (cached on the user object for the request)."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, "_filiera_viewer", None)
+    if cached is not None:
+        return cached
+    from filiera.directory.models import Membership, Person
+
+    viewer = Viewer(user_id=user.pk, is_admin=user.is_superuser)
+    for cluster_id, role in ClusterRole.objects.filter(user=user).values_list("cluster_id", "role"):
+        if role == ClusterRole.Role.MANAGER:
+            viewer.staff_roles[cluster_id] = Role.MANAGER
+        elif role == ClusterRole.Role.STAFF:
+            viewer.staff_roles[cluster_id] = Role.STAFF
+        else:
+            viewer.observed_cluster_ids.add(cluster_id)
+    coordinated = NetworkRole.objects.filter(user=user).values("network_id")
+    viewer.observed_cluster_ids |= set(
+        Network.clusters.through.objects.filter(network_id__in=coordinated).values_list("cluster_id", flat=True)
+    )
+    viewer.organisation_ids = set(
+        Person.objects.filter(user=user, is_representative=True).values_list("organisation_id", flat=True)
+    )
+    if viewer.organisation_ids:
+        viewer.member_cluster_ids = set(
+            Membership.objects.filter(
+                organisation_id__in=viewer.organisation_ids, status=Membership.Status.ACTIVE
+            ).values_list("cluster_id", flat=True)
+        )
+    home = viewer.member_cluster_ids | viewer.staff_cluster_ids
+    if home:
+        networks = Network.clusters.through.objects.filter(cluster_id__in=home).values("network_id")
+        viewer.network_cluster_ids = set(
+            Network.clusters.through.objects.filter(network_id__in=networks).values_list("cluster_id", flat=True)
+        )
+    user._filiera_viewer = viewer
+    return viewer

@@ -1,0 +1,138 @@
+"""The audit log: every create, change and delete of an audited model, with who, when, fields, old and new values.
+
+Recording hangs off model signals so that nothing escapes it — web pages, the API, imports, the Django admin and
+the shell all write through the ORM. Who acted comes from a context variable set by the request middleware, by
+the API authentication and by commands (`with acting_as(user):`).
+
+Models opt in with `register(Model, organisation=..., cluster=...)`, naming how to find the organisation and the
+cluster an entry belongs to (staff of those clusters may read it).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+import decimal
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
+
+from filiera.core.models import AuditEntry
+
+_actor: contextvars.ContextVar = contextvars.ContextVar("filiera_audit_actor", default=None)
+_actor_label: contextvars.ContextVar = contextvars.ContextVar("filiera_audit_actor_label", default="")
+
+SKIPPED_FIELDS = {"search_text", "created_at", "updated_at"}
+
+
+@contextmanager
+def acting_as(user, label: str = ""):
+    """Attribute every audited change inside the block to `user` (or to `label` for a system actor)."""
+    token = _actor.set(user if user is not None and getattr(user, "is_authenticated", False) else None)
+    token_label = _actor_label.set(label or (user.get_username() if user is not None and user.pk else "system"))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+        _actor_label.reset(token_label)
+
+
+def set_actor(user) -> None:
+    """Set the actor for the rest of the current context (used by middleware and API authentication)."""
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    _actor.set(user if authenticated else None)
+    _actor_label.set(user.get_username() if authenticated else "anonymous")
+
+
+def _jsonable(value):
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def _tracked_fields(model) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if f.name not in SKIPPED_FIELDS and not f.primary_key]
+
+
+def snapshot(instance) -> dict:
+    return {f.attname: _jsonable(getattr(instance, f.attname)) for f in _tracked_fields(type(instance))}
+
+
+_registry: dict[type, tuple[Callable, Callable]] = {}
+
+
+def register(model, organisation: Callable = lambda obj: None, cluster: Callable = lambda obj: None) -> None:
+    """Audit `model`. `organisation(obj)` and `cluster(obj)` give the ids an entry is filed under."""
+    _registry[model] = (organisation, cluster)
+    post_init.connect(_remember_initial, sender=model, weak=False)
+    post_save.connect(_on_save, sender=model, weak=False)
+    post_delete.connect(_on_delete, sender=model, weak=False)
+    for field in model._meta.many_to_many:
+        m2m_changed.connect(_on_m2m, sender=field.remote_field.through, weak=False)
+
+
+def _remember_initial(sender, instance, **kwargs):
+    # Rows loaded from the database remember their values, so a later save can log old -> new without a query.
+    instance._audit_initial = snapshot(instance) if instance.pk else None
+
+
+def _write(instance, action: str, changes: dict) -> None:
+    organisation_of, cluster_of = _registry[type(instance)]
+    actor = _actor.get()
+    AuditEntry.objects.create(
+        actor=actor,
+        actor_label=_actor_label.get() or "system",
+        action=action,
+        model=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        organisation_id=organisation_of(instance),
+        cluster_id=cluster_of(instance),
+        changes=changes,
+    )
+
+
+def _on_save(sender, instance, created, **kwargs):
+    if kwargs.get("raw"):
+        return
+    current = snapshot(instance)
+    initial = getattr(instance, "_audit_initial", None)
+    if created or initial is None:
+        changes = {name: [None, value] for name, value in current.items() if value not in (None, "", False)}
+        _write(instance, AuditEntry.Action.CREATE, changes)
+    else:
+        changes = {name: [initial.get(name), value] for name, value in current.items() if initial.get(name) != value}
+        if changes:
+            _write(instance, AuditEntry.Action.UPDATE, changes)
+    instance._audit_initial = current
+
+
+def _on_delete(sender, instance, **kwargs):
+    changes = {name: [value, None] for name, value in snapshot(instance).items() if value not in (None, "", False)}
+    _write(instance, AuditEntry.Action.DELETE, changes)
+
+
+def _on_m2m(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if reverse or type(instance) not in _registry:
+        return
+    field = next(f for f in instance._meta.many_to_many if f.remote_field.through is sender)
+    if action in ("pre_add", "pre_remove", "pre_clear"):
+        instance._audit_m2m_before = sorted(getattr(instance, field.name).values_list("pk", flat=True))
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    before = getattr(instance, "_audit_m2m_before", [])
+    after = sorted(getattr(instance, field.name).values_list("pk", flat=True))
+    if before != after:
+        _write(instance, AuditEntry.Action.UPDATE, {field.name: [before, after]})
+
+
+def history(model_label: str, object_id) -> models.QuerySet:
+    """Entries of one record, newest first."""
+    return AuditEntry.objects.filter(model=model_label, object_id=str(object_id)).select_related("actor")

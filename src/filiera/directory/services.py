@@ -1,0 +1,339 @@
+"""Use cases of the directory: everything that changes organisations, memberships, people and opportunities.
+
+Each function takes the acting `Viewer` (see filiera.core.access), checks it may act, and changes the data in one
+transaction. Views, the API and commands call these; they never save directory models themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from filiera.core.access import Viewer
+from filiera.core.models import Cluster, Concept, ValueChain
+from filiera.directory.models import Membership, Opportunity, Organisation, Person
+
+ORGANISATION_FIELDS = (
+    "ref", "name", "short_name", "kind", "is_sme", "country", "region", "city", "postcode", "website",
+    "language", "languages_spoken", "description", "keywords", "visibility",
+)
+PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "language", "is_representative")
+OPPORTUNITY_FIELDS = (
+    "type", "title", "summary", "body", "language", "stage", "expires_on", "visibility",
+)
+
+
+def unique_slug(model, text: str, exclude_pk=None) -> str:
+    base = slugify(text)[:100] or "item"
+    slug, n = base, 1
+    taken = model.objects.filter(slug__startswith=base)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    existing = set(taken.values_list("slug", flat=True))
+    while slug in existing:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _apply(instance, data: dict, fields: Iterable[str]) -> None:
+    for name in fields:
+        if name in data:
+            setattr(instance, name, data[name])
+
+
+# --- organisations ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_organisation(
+    viewer: Viewer,
+    data: dict,
+    *,
+    concepts: Iterable[Concept] | None = None,
+    value_chains: Iterable[ValueChain] | None = None,
+    cluster: Cluster | None = None,
+) -> Organisation:
+    """Create an organisation. Staff creating it inside their cluster also make it an active member."""
+    if cluster is not None and not (viewer.is_admin or viewer.is_staff_of(cluster)):
+        raise PermissionDenied
+    if cluster is None and not viewer.is_admin:
+        raise PermissionDenied
+    organisation = Organisation()
+    _apply(organisation, data, ORGANISATION_FIELDS)
+    if not organisation.ref:
+        organisation.ref = None
+    organisation.slug = unique_slug(Organisation, organisation.short_name or organisation.name)
+    organisation.full_clean(exclude=["slug"])
+    organisation.save()
+    if concepts is not None:
+        organisation.concepts.set(concepts)
+    if value_chains is not None:
+        organisation.value_chains.set(value_chains)
+    if cluster is not None:
+        Membership.objects.create(
+            organisation=organisation, cluster=cluster, status=Membership.Status.ACTIVE, joined_on=timezone.localdate()
+        )
+    return organisation
+
+
+@transaction.atomic
+def update_organisation(
+    viewer: Viewer,
+    organisation: Organisation,
+    data: dict,
+    *,
+    concepts: Iterable[Concept] | None = None,
+    value_chains: Iterable[ValueChain] | None = None,
+) -> Organisation:
+    if not viewer.can_edit_organisation(organisation):
+        raise PermissionDenied
+    _apply(organisation, data, ORGANISATION_FIELDS)
+    if not organisation.ref:
+        organisation.ref = None
+    organisation.full_clean()
+    organisation.save()
+    if concepts is not None:
+        organisation.concepts.set(concepts)
+    if value_chains is not None:
+        organisation.value_chains.set(value_chains)
+    return organisation
+
+
+# --- memberships -----------------------------------------------------------------------------------------------
+
+# Which status a membership may move to from which: the staff's buttons follow this table.
+TRANSITIONS: dict[str, set[str]] = {
+    Membership.Status.APPLICANT: {Membership.Status.ACTIVE, Membership.Status.REJECTED},
+    Membership.Status.ACTIVE: {Membership.Status.LAPSED, Membership.Status.LEFT},
+    Membership.Status.LAPSED: {Membership.Status.ACTIVE, Membership.Status.LEFT},
+    Membership.Status.LEFT: {Membership.Status.ACTIVE},
+    Membership.Status.REJECTED: {Membership.Status.ACTIVE},
+}
+
+
+@transaction.atomic
+def apply_for_membership(viewer: Viewer, organisation: Organisation, cluster: Cluster, message: str = "") -> Membership:
+    """A representative applies for its organisation to join a cluster (or re-applies after leaving)."""
+    if not (viewer.represents(organisation.pk) or viewer.is_admin):
+        raise PermissionDenied
+    membership = Membership.objects.filter(organisation=organisation, cluster=cluster).first()
+    if membership is not None and membership.status in (Membership.Status.ACTIVE, Membership.Status.APPLICANT):
+        raise ValidationError(_("%(org)s is already a member of or an applicant to %(cluster)s.")
+                              % {"org": organisation, "cluster": cluster})
+    if membership is None:
+        membership = Membership(organisation=organisation, cluster=cluster)
+    membership.status = Membership.Status.APPLICANT
+    membership.applied_on = timezone.localdate()
+    membership.application_message = message
+    membership.ended_on = None
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def change_membership_status(
+    viewer: Viewer, membership: Membership, status: str, *, on: date | None = None, note: str = ""
+) -> Membership:
+    """Approve, reject, lapse, end or reactivate a membership, as staff of its cluster."""
+    if not viewer.is_staff_of(membership.cluster):
+        raise PermissionDenied
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if status not in TRANSITIONS.get(membership.status, set()):
+        raise ValidationError(
+            _("A membership cannot go from %(old)s to %(new)s.")
+            % {"old": membership.get_status_display(), "new": Membership.Status(status).label}
+        )
+    on = on or timezone.localdate()
+    previous = membership.status
+    membership.status = status
+    if status == Membership.Status.ACTIVE:
+        if membership.joined_on is None or previous in (Membership.Status.LEFT, Membership.Status.REJECTED):
+            membership.joined_on = on
+        membership.ended_on = None
+    elif status in (Membership.Status.LAPSED, Membership.Status.LEFT, Membership.Status.REJECTED):
+        membership.ended_on = on
+    if note:
+        membership.notes = (membership.notes + "\n" if membership.notes else "") + f"{on:%Y-%m-%d}: {note}"
+    membership.save()
+    from filiera.directory.tasks import notify_membership_change
+
+    transaction.on_commit(lambda: notify_membership_change(membership.pk))
+    return membership
+
+
+@transaction.atomic
+def update_membership(viewer: Viewer, membership: Membership, *, fee_tier: str, notes: str) -> Membership:
+    if not viewer.is_staff_of(membership.cluster):
+        raise PermissionDenied
+    membership.fee_tier = fee_tier
+    membership.notes = notes
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+# --- registration ----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def register_applicant(
+    *, cluster: Cluster, organisation_data: dict, person_data: dict, username: str, password: str, message: str = ""
+):
+    """A visitor applies to a cluster: creates their account, their organisation (unverified until approved),
+    themselves as its representative, and the membership application. Returns the new user."""
+    User = get_user_model()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This username is taken.")})
+    organisation = Organisation()
+    _apply(organisation, organisation_data, ORGANISATION_FIELDS)
+    organisation.ref = organisation.ref or None
+    organisation.slug = unique_slug(Organisation, organisation.short_name or organisation.name)
+    organisation.full_clean(exclude=["slug"])
+    organisation.save()
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        email=person_data.get("email", ""),
+        first_name=person_data.get("first_name", ""),
+        last_name=person_data.get("last_name", ""),
+        language=person_data.get("language", "en"),
+    )
+    person = Person(organisation=organisation, user=user, is_representative=True)
+    _apply(person, {**person_data, "is_representative": True}, PERSON_FIELDS)
+    if person_data.get("consent_directory"):
+        person.consent_directory_at = timezone.now()
+    if person_data.get("consent_newsletter"):
+        person.consent_newsletter_at = timezone.now()
+    person.full_clean()
+    person.save()
+    Membership.objects.create(
+        organisation=organisation, cluster=cluster, status=Membership.Status.APPLICANT, application_message=message
+    )
+    return user
+
+
+# --- people ----------------------------------------------------------------------------------------------------
+
+
+def _set_consents(person: Person, consent_directory: bool | None, consent_newsletter: bool | None) -> None:
+    now = timezone.now()
+    if consent_directory is not None:
+        if consent_directory and person.consent_directory_at is None:
+            person.consent_directory_at = now
+        elif not consent_directory:
+            person.consent_directory_at = None
+    if consent_newsletter is not None:
+        if consent_newsletter and person.consent_newsletter_at is None:
+            person.consent_newsletter_at = now
+        elif not consent_newsletter:
+            person.consent_newsletter_at = None
+
+
+@transaction.atomic
+def save_person(
+    viewer: Viewer,
+    organisation: Organisation,
+    data: dict,
+    *,
+    person: Person | None = None,
+    consent_directory: bool | None = None,
+    consent_newsletter: bool | None = None,
+) -> Person:
+    """Create (person=None) or change a contact of an organisation."""
+    if not viewer.can_manage_people_of(organisation):
+        raise PermissionDenied
+    if person is None:
+        person = Person(organisation=organisation)
+    elif person.organisation_id != organisation.pk:
+        raise PermissionDenied
+    _apply(person, data, PERSON_FIELDS)
+    _set_consents(person, consent_directory, consent_newsletter)
+    person.full_clean()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def delete_person(viewer: Viewer, person: Person) -> None:
+    if not viewer.can_manage_people_of(person.organisation):
+        raise PermissionDenied
+    if person.user_id is not None and person.user_id == viewer.user_id:
+        raise ValidationError(_("You cannot remove yourself; ask another representative or the cluster staff."))
+    person.delete()
+
+
+# --- opportunities ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_opportunity(
+    viewer: Viewer,
+    organisation: Organisation,
+    data: dict,
+    *,
+    opportunity: Opportunity | None = None,
+    concepts: Iterable[Concept] | None = None,
+    value_chains: Iterable[ValueChain] | None = None,
+    cluster: Cluster | None = None,
+    author=None,
+) -> Opportunity:
+    """Create (opportunity=None) or change an offer or need of an organisation. New ones are published at once
+    and appear in their cluster's moderation queue (post-moderation)."""
+    if opportunity is None:
+        if not (viewer.is_admin or viewer.represents(organisation.pk) or viewer.can_edit_organisation(organisation)):
+            raise PermissionDenied
+        opportunity = Opportunity(organisation=organisation, author=author)
+        if cluster is None:
+            cluster = (
+                Cluster.objects.filter(
+                    memberships__organisation=organisation, memberships__status=Membership.Status.ACTIVE
+                )
+                .order_by("memberships__joined_on", "pk")
+                .first()
+            )
+        opportunity.cluster = cluster
+    elif not viewer.can_edit_opportunity(opportunity):
+        raise PermissionDenied
+    _apply(opportunity, data, OPPORTUNITY_FIELDS)
+    if "status" in data and data["status"] in (Opportunity.Status.DRAFT, Opportunity.Status.PUBLISHED,
+                                                Opportunity.Status.ARCHIVED):
+        if opportunity.status == Opportunity.Status.HIDDEN and not viewer.can_moderate_opportunity(opportunity):
+            raise ValidationError(_("This opportunity was hidden by the cluster staff; ask them to publish it again."))
+        opportunity.status = data["status"]
+    opportunity.full_clean()
+    opportunity.save()
+    if concepts is not None:
+        opportunity.concepts.set(concepts)
+    if value_chains is not None:
+        opportunity.value_chains.set(value_chains)
+    return opportunity
+
+
+@transaction.atomic
+def moderate_opportunity(viewer: Viewer, opportunity: Opportunity, *, approve: bool, note: str = "") -> Opportunity:
+    """Staff approve an opportunity (it stays or becomes published) or hide it with a note to its author."""
+    if not viewer.can_moderate_opportunity(opportunity):
+        raise PermissionDenied
+    if not approve and not note.strip():
+        raise ValidationError(_("Say why the opportunity is hidden; the author will read it."))
+    opportunity.status = Opportunity.Status.PUBLISHED if approve else Opportunity.Status.HIDDEN
+    opportunity.moderation_note = note.strip()
+    opportunity.reviewed_at = timezone.now()
+    opportunity.reviewed_by_id = viewer.user_id
+    opportunity.save()
+    return opportunity
+
+
+@transaction.atomic
+def delete_opportunity(viewer: Viewer, opportunity: Opportunity) -> None:
+    if not viewer.can_edit_opportunity(opportunity):
+        raise PermissionDenied
+    opportunity.delete()

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from filiera.api.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("c/<slug:cluster_slug>/", include("filiera.directory.urls_staff")),
+    path("", include("filiera.directory.urls")),
+    path("", include("filiera.core.urls")),
+]

@@ -1,0 +1,73 @@
+import pytest
+
+from filiera.core.access import Role, viewer_for
+from filiera.directory.models import Opportunity, Organisation, Visibility
+from tests.conftest import make_member
+
+
+@pytest.mark.django_db
+def test_roles_in_a_cluster(cluster_a, cluster_b, admin, manager, staff, observer, member, outsider):
+    assert viewer_for(admin).role_in(cluster_a) == Role.ADMIN
+    assert viewer_for(manager).role_in(cluster_a) == Role.MANAGER
+    assert viewer_for(staff).role_in(cluster_a) == Role.STAFF
+    assert viewer_for(observer).role_in(cluster_a) == Role.OBSERVER
+    assert viewer_for(member).role_in(cluster_a) == Role.MEMBER
+    assert viewer_for(outsider).role_in(cluster_a) == Role.VISITOR
+    assert viewer_for(outsider).role_in(cluster_b) == Role.STAFF
+    assert viewer_for(None).role_in(cluster_a) == Role.VISITOR
+
+
+@pytest.mark.django_db
+def test_organisation_visibility_levels(org_a, org_b, member, outsider, outsider_member, staff):
+    for visibility, seen_by_visitor, seen_by_outsider in [
+        (Visibility.PUBLIC, True, True),
+        (Visibility.NETWORK, False, False),
+        (Visibility.MEMBERS, False, False),
+        (Visibility.PRIVATE, False, False),
+    ]:
+        Organisation.objects.filter(pk=org_a.pk).update(visibility=visibility)
+        assert viewer_for(None).visible_organisations().filter(pk=org_a.pk).exists() is seen_by_visitor
+        assert viewer_for(outsider).visible_organisations().filter(pk=org_a.pk).exists() is seen_by_outsider
+        assert viewer_for(outsider_member).visible_organisations().filter(pk=org_a.pk).exists() is seen_by_outsider
+        # its own representative and its cluster's staff always see it
+        assert viewer_for(member).visible_organisations().filter(pk=org_a.pk).exists()
+        assert viewer_for(staff).visible_organisations().filter(pk=org_a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_members_visibility_reaches_fellow_members_only(org_a, cluster_a, cluster_b):
+    from filiera.directory.models import Membership
+
+    fellow_org = Organisation.objects.create(slug="fellow", name="Fellow", country="IT")
+    Membership.objects.create(organisation=fellow_org, cluster=cluster_a, status=Membership.Status.ACTIVE)
+    fellow = make_member("fellow", fellow_org)
+    Organisation.objects.filter(pk=org_a.pk).update(visibility=Visibility.MEMBERS)
+    assert viewer_for(fellow).visible_organisations().filter(pk=org_a.pk).exists()
+    # a lapsed member no longer sees members-only profiles
+    Membership.objects.filter(organisation=fellow_org).update(status=Membership.Status.LAPSED)
+    assert not viewer_for(make_member("fellow2", fellow_org)).visible_organisations().filter(pk=org_a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_network_visibility_spans_the_network(org_a, cluster_a, cluster_b, org_b, outsider_member):
+    Organisation.objects.filter(pk=org_a.pk).update(visibility=Visibility.NETWORK)
+    assert not viewer_for(outsider_member).visible_organisations().filter(pk=org_a.pk).exists()
+    cluster_a.networks.first().clusters.add(cluster_b)
+    assert viewer_for(make_member("again", org_b)).visible_organisations().filter(pk=org_a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_opportunity_drafts_seen_only_by_owner_and_staff(opportunity_a, member, staff, outsider, admin):
+    Opportunity.objects.filter(pk=opportunity_a.pk).update(status=Opportunity.Status.DRAFT)
+    assert not viewer_for(None).visible_opportunities().exists()
+    assert not viewer_for(outsider).visible_opportunities().exists()
+    assert viewer_for(member).visible_opportunities().filter(pk=opportunity_a.pk).exists()
+    assert viewer_for(staff).visible_opportunities().filter(pk=opportunity_a.pk).exists()
+    assert viewer_for(admin).visible_opportunities().filter(pk=opportunity_a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_opportunity_of_a_private_profile_is_not_public(opportunity_a, org_a):
+    assert viewer_for(None).visible_opportunities().filter(pk=opportunity_a.pk).exists()
+    Organisation.objects.filter(pk=org_a.pk).update(visibility=Visibility.PRIVATE)
+    assert not viewer_for(None).visible_opportunities().filter(pk=opportunity_a.pk).exists()
