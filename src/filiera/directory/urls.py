@@ -2,14 +2,14 @@
 
 from django.urls import path
 
-from filiera.directory.views import imports, member, public
+from filiera.directory.views import member, public
 
 app_name = "directory"
 
 urlpatterns = [
     # public
     path("directory/", public.directory, name="directory"),
-    path("directory/export.<str:fmt>", imports.export_directory, name="export"),
+    path("directory/export.<str:fmt>", public.export_directory, name="export"),
     path("org/<slug:slug>/", public.profile, name="profile"),
     path("opportunities/", public.opportunity_list, name="opportunities"),
     path("opportunities/<int:pk>/", public.opportunity_detail, name="opportunity"),

@@ -6,6 +6,10 @@ def directory(request, *args, **kwargs):
     return HttpResponse("directory")
 
 
+def export_directory(request, *args, **kwargs):
+    return HttpResponse("export_directory")
+
+
 def opportunity_detail(request, *args, **kwargs):
     return HttpResponse("opportunity_detail")
 

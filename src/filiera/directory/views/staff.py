@@ -10,6 +10,10 @@ def dashboard(request, *args, **kwargs):
     return HttpResponse("dashboard")
 
 
+def export_members(request, *args, **kwargs):
+    return HttpResponse("export_members")
+
+
 def history(request, *args, **kwargs):
     return HttpResponse("history")
 

@@ -1,0 +1,246 @@
+"""Read-side queries of the directory: filtering, text search and facet counts, shared by the web pages, the
+export and the API so that they always agree on what "the current filters" select."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+
+from filiera.core.access import Viewer
+from filiera.core.models import Cluster, Concept, ValueChain
+from filiera.directory.models import (
+    HELIX_OF_KIND,
+    Helix,
+    Membership,
+    Opportunity,
+    Organisation,
+    OrganisationKind,
+    fold,
+    kinds_of_helix,
+)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in fold(text).split() if w]
+
+
+@dataclass
+class DirectoryFilters:
+    """The directory's filters. Every list holds the values the user ticked (OR inside a facet, AND across)."""
+
+    q: str = ""
+    kind: list[str] = field(default_factory=list)
+    helix: list[str] = field(default_factory=list)
+    country: list[str] = field(default_factory=list)
+    value_chain: list[str] = field(default_factory=list)  # slugs
+    concept: list[str] = field(default_factory=list)  # slugs
+    cluster: list[str] = field(default_factory=list)  # slugs
+    sme: bool = False
+
+    @classmethod
+    def from_query(cls, params: QueryDict | dict) -> DirectoryFilters:
+        def many(name: str) -> list[str]:
+            if isinstance(params, QueryDict):
+                values = params.getlist(name)
+            else:
+                value = params.get(name) or []
+                values = value if isinstance(value, list) else [value]
+            return [v.strip() for v in values if v and v.strip()]
+
+        q = params.get("q", "") if params else ""
+        return cls(
+            q=(q or "").strip()[:200],
+            kind=[k for k in many("kind") if k in OrganisationKind.values],
+            helix=[h for h in many("helix") if h in Helix.values],
+            country=[c.upper()[:2] for c in many("country")],
+            value_chain=many("value_chain"),
+            concept=many("concept"),
+            cluster=many("cluster"),
+            sme=str(params.get("sme", "")).lower() in ("1", "true", "on", "yes") if params else False,
+        )
+
+    def is_empty(self) -> bool:
+        return not (self.q or self.kind or self.helix or self.country or self.value_chain or self.concept
+                    or self.cluster or self.sme)
+
+
+def _organisation_q(filters: DirectoryFilters, skip: str = "") -> Q:
+    """The filters as one Q; `skip` leaves one facet out (so that its own counts show the alternatives)."""
+    q = Q()
+    for word in _words(filters.q):
+        q &= Q(search_text__contains=word)
+    if filters.kind and skip != "kind":
+        q &= Q(kind__in=filters.kind)
+    if filters.helix and skip != "helix":
+        kinds = [k for h in filters.helix for k in kinds_of_helix(h)]
+        q &= Q(kind__in=kinds)
+    if filters.country and skip != "country":
+        q &= Q(country__in=filters.country)
+    if filters.sme:
+        q &= Q(is_sme=True)
+    if filters.value_chain and skip != "value_chain":
+        q &= Q(pk__in=Organisation.value_chains.through.objects.filter(
+            valuechain__slug__in=filters.value_chain).values("organisation_id"))
+    if filters.concept and skip != "concept":
+        q &= Q(pk__in=Organisation.concepts.through.objects.filter(
+            concept__slug__in=filters.concept).values("organisation_id"))
+    if filters.cluster and skip != "cluster":
+        q &= Q(pk__in=Membership.objects.filter(
+            cluster__slug__in=filters.cluster, status=Membership.Status.ACTIVE).values("organisation_id"))
+    return q
+
+
+def search_organisations(viewer: Viewer, filters: DirectoryFilters) -> QuerySet:
+    """Organisations the viewer may see that match the filters, by name."""
+    return viewer.visible_organisations().filter(_organisation_q(filters)).order_by("name", "pk")
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+def organisation_facets(viewer: Viewer, filters: DirectoryFilters, limit: int = 30) -> dict[str, list[FacetValue]]:
+    """Counts per facet value among the viewer's visible organisations, each facet ignoring its own selection."""
+    visible = viewer.visible_organisations()
+    facets: dict[str, list[FacetValue]] = {}
+
+    kind_counts = dict(
+        visible.filter(_organisation_q(filters, skip="kind")).values_list("kind").annotate(n=Count("pk")).order_by()
+    )
+    facets["kind"] = [
+        FacetValue(k, label, kind_counts.get(k, 0), k in filters.kind)
+        for k, label in OrganisationKind.choices
+        if kind_counts.get(k) or k in filters.kind
+    ]
+
+    helix_kind_counts = dict(
+        visible.filter(_organisation_q(filters, skip="helix")).values_list("kind").annotate(n=Count("pk")).order_by()
+    )
+    helix_counts: dict[str, int] = {}
+    for kind, n in helix_kind_counts.items():
+        helix = HELIX_OF_KIND.get(kind, Helix.CIVIL)
+        helix_counts[helix] = helix_counts.get(helix, 0) + n
+    facets["helix"] = [
+        FacetValue(h, label, helix_counts.get(h, 0), h in filters.helix)
+        for h, label in Helix.choices
+        if helix_counts.get(h) or h in filters.helix
+    ]
+
+    country_counts = (
+        visible.filter(_organisation_q(filters, skip="country"))
+        .values_list("country")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "country")
+    )
+    facets["country"] = [
+        FacetValue(c, c, n, c in filters.country) for c, n in country_counts[:limit]
+    ]
+
+    matching = visible.filter(_organisation_q(filters, skip="value_chain")).values("pk")
+    vc_counts = dict(
+        Organisation.value_chains.through.objects.filter(organisation_id__in=matching)
+        .values_list("valuechain_id")
+        .annotate(n=Count("organisation_id"))
+        .order_by()
+    )
+    chains = ValueChain.objects.filter(pk__in=vc_counts) | ValueChain.objects.filter(slug__in=filters.value_chain)
+    facets["value_chain"] = sorted(
+        (FacetValue(vc.slug, vc.label, vc_counts.get(vc.pk, 0), vc.slug in filters.value_chain) for vc in chains),
+        key=lambda f: (-f.count, f.label),
+    )
+
+    matching = visible.filter(_organisation_q(filters, skip="concept")).values("pk")
+    concept_counts = (
+        Organisation.concepts.through.objects.filter(organisation_id__in=matching)
+        .values_list("concept_id")
+        .annotate(n=Count("organisation_id"))
+        .order_by("-n")
+    )
+    top = dict(concept_counts[:limit])
+    concepts = Concept.objects.filter(pk__in=top) | Concept.objects.filter(slug__in=filters.concept)
+    facets["concept"] = sorted(
+        (FacetValue(c.slug, c.label, top.get(c.pk, 0), c.slug in filters.concept) for c in concepts),
+        key=lambda f: (-f.count, f.label),
+    )
+
+    matching = visible.filter(_organisation_q(filters, skip="cluster")).values("pk")
+    cluster_counts = dict(
+        Membership.objects.filter(organisation_id__in=matching, status=Membership.Status.ACTIVE)
+        .values_list("cluster_id")
+        .annotate(n=Count("organisation_id"))
+        .order_by()
+    )
+    clusters = Cluster.objects.filter(pk__in=cluster_counts) | Cluster.objects.filter(slug__in=filters.cluster)
+    facets["cluster"] = sorted(
+        (FacetValue(c.slug, str(c), cluster_counts.get(c.pk, 0), c.slug in filters.cluster) for c in clusters),
+        key=lambda f: (-f.count, f.label),
+    )
+    return facets
+
+
+@dataclass
+class OpportunityFilters:
+    q: str = ""
+    type: list[str] = field(default_factory=list)
+    language: list[str] = field(default_factory=list)
+    value_chain: list[str] = field(default_factory=list)
+    concept: list[str] = field(default_factory=list)
+    cluster: list[str] = field(default_factory=list)
+    country: list[str] = field(default_factory=list)
+    include_expired: bool = False
+
+    @classmethod
+    def from_query(cls, params: QueryDict | dict) -> OpportunityFilters:
+        base = DirectoryFilters.from_query(params)
+
+        def many(name: str) -> list[str]:
+            if isinstance(params, QueryDict):
+                values = params.getlist(name)
+            else:
+                value = params.get(name) or []
+                values = value if isinstance(value, list) else [value]
+            return [v.strip() for v in values if v and v.strip()]
+
+        return cls(
+            q=base.q,
+            type=[t for t in many("type") if t in Opportunity.Type.values],
+            language=[lang[:8] for lang in many("language")],
+            value_chain=base.value_chain,
+            concept=base.concept,
+            cluster=base.cluster,
+            country=base.country,
+            include_expired=str(params.get("expired", "")).lower() in ("1", "true", "on", "yes") if params else False,
+        )
+
+
+def search_opportunities(viewer: Viewer, filters: OpportunityFilters, *, published_only: bool = True) -> QuerySet:
+    """Opportunities the viewer may see matching the filters, newest first. Expired ones are left out unless asked."""
+    qs = viewer.visible_opportunities()
+    if published_only:
+        qs = qs.filter(status=Opportunity.Status.PUBLISHED)
+    if not filters.include_expired:
+        qs = qs.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
+    for word in _words(filters.q):
+        qs = qs.filter(search_text__contains=word)
+    if filters.type:
+        qs = qs.filter(type__in=filters.type)
+    if filters.language:
+        qs = qs.filter(language__in=filters.language)
+    if filters.country:
+        qs = qs.filter(organisation__country__in=filters.country)
+    if filters.value_chain:
+        qs = qs.filter(pk__in=Opportunity.value_chains.through.objects.filter(
+            valuechain__slug__in=filters.value_chain).values("opportunity_id"))
+    if filters.concept:
+        qs = qs.filter(pk__in=Opportunity.concepts.through.objects.filter(
+            concept__slug__in=filters.concept).values("opportunity_id"))
+    if filters.cluster:
+        qs = qs.filter(cluster__slug__in=filters.cluster)
+    return qs.select_related("organisation", "cluster").order_by("-created_at", "-pk")
