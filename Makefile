@@ -1,0 +1,36 @@
+# Filiera: `make run` serves the demo, `make test` runs everything CI runs. Both install what they need.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench install lint messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	bash scripts/run.sh
+
+test: install
+	bash scripts/test.sh
+
+bench: install
+	bash scripts/bench.sh
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+# Extract and compile the UI translations (it, da, es).
+messages: install
+	cd src/filiera && ../../$(BIN)/filiera makemessages --no-obsolete -l it -l da -l es --ignore 'static/*' && ../../$(BIN)/filiera compilemessages
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

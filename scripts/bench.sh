@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# All benchmarks; figures go to bench/results/ and are recorded by hand in docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/python bench/directory.py "$@"
