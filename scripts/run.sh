@@ -7,7 +7,6 @@ PORT="${PORT:-8000}"
 
 $BIN/filiera migrate --noinput
 $BIN/filiera demo --if-empty
-$BIN/filiera compilemessages --ignore '.venv' > /dev/null 2>&1 || true
 
 $BIN/filiera run_huey --quiet &
 WORKER=$!
