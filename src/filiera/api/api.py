@@ -1,14 +1,64 @@
-"""Filiera's REST API (django-ninja): one router per domain, thin; OpenAPI at /api/openapi.json, docs at /api/docs."""
+"""Filiera's REST API (django-ninja): one router per domain, thin; OpenAPI at /api/openapi.json, docs at /api/docs.
 
+Routes ask the caller's Viewer (filiera.core.access) what they may see and call the directory's services and
+queries for everything else, so the API and the web pages always agree. Errors are JSON `{"detail": …}`:
+401 without valid credentials, 403 when the caller may see a record but not change it, 404 when they may not see
+it (cluster-private data of another cluster included), 400 with `errors` per field when a service refuses the data,
+422 when the request does not match the schema.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from filiera.api.auth import AUTH
+from filiera.api.routers import clusters, memberships, opportunities, organisations, people, vocabulary
+from filiera.core.audit import acting_as
 
 api = NinjaAPI(
     title="Filiera API",
     version="1",
     description="Clusters, organisations, memberships, people, opportunities, value chains and concepts. "
-    "Authenticate with a personal token: `Authorization: Bearer <token>` (create one on your account page).",
+    "Authenticate with a personal token: `Authorization: Bearer <token>` (create one on your account page); "
+    "without credentials you read what a visitor reads. Lists take `page` and `page_size` (at most 100) and answer "
+    "`{\"items\": […], \"count\": total}`.",
     auth=AUTH,
     urls_namespace="api",
 )
+
+api.add_router("/clusters", clusters.router)
+api.add_router("/clusters", memberships.router)
+api.add_router("/organisations", organisations.router)
+api.add_router("/people", people.router)
+api.add_router("/opportunities", opportunities.router)
+api.add_router("", vocabulary.router)
+
+
+def attributed_to_caller(view_func):
+    """Audited changes of an API call are the authenticated caller's (the token's owner, or the session's user),
+    and the attribution ends with the call: it must not outlive it in the thread that served it."""
+
+    @wraps(view_func)
+    def view_acting_as_caller(request, *args, **kwargs):
+        user = request.auth
+        with acting_as(user, label="") if user.is_authenticated else acting_as(None, label="anonymous"):
+            return view_func(request, *args, **kwargs)
+
+    return view_acting_as_caller
+
+
+api.add_decorator(attributed_to_caller, mode="operation")
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    # Routes answer 404 first for what the caller may not see, so a PermissionDenied means "seen, not yours".
+    return api.create_response(request, {"detail": str(exc) or _("You may not change this.")}, status=403)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": " ".join(exc.messages), "errors": errors}, status=400)

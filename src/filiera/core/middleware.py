@@ -1,12 +1,16 @@
-from filiera.core.audit import set_actor
+from filiera.core.audit import acting_as
 
 
 class ActorMiddleware:
-    """Attribute audited changes made during a request to the signed-in user, and apply their language choice."""
+    """Attribute audited changes made during a request to the signed-in user; the attribution ends with the request."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        set_actor(request.user)
-        return self.get_response(request)
+        user = request.user
+        if user.is_authenticated:
+            with acting_as(user):
+                return self.get_response(request)
+        with acting_as(None, label="anonymous"):
+            return self.get_response(request)

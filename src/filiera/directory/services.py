@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from filiera.core.access import Viewer
+from filiera.core.access import Viewer, organisation_cluster_ids
 from filiera.core.models import Cluster, Concept, ValueChain
 from filiera.directory.models import Membership, Opportunity, Organisation, Person
 
@@ -158,6 +158,11 @@ def change_membership_status(
         if membership.joined_on is None or previous in (Membership.Status.LEFT, Membership.Status.REJECTED):
             membership.joined_on = on
         membership.ended_on = None
+        # A self-registered organisation is verified once a cluster's staff accept it.
+        organisation = membership.organisation
+        if not organisation.verified:
+            organisation.verified = True
+            organisation.save(update_fields=["verified"])
     elif status in (Membership.Status.LAPSED, Membership.Status.LEFT, Membership.Status.REJECTED):
         membership.ended_on = on
     if note:
@@ -167,6 +172,23 @@ def change_membership_status(
 
     transaction.on_commit(lambda: notify_membership_change(membership.pk))
     return membership
+
+
+@transaction.atomic
+def add_existing_member(viewer: Viewer, organisation: Organisation, cluster: Cluster) -> Membership:
+    """Staff make an organisation already on the platform an active member of their cluster (instead of creating
+    a duplicate of it). An organisation that already has a membership here changes status on that membership."""
+    if not (viewer.is_admin or viewer.is_staff_of(cluster)) or not viewer.can_see_organisation(organisation):
+        raise PermissionDenied
+    existing = Membership.objects.filter(organisation=organisation, cluster=cluster).first()
+    if existing is not None:
+        raise ValidationError(
+            _("%(org)s already has a membership in %(cluster)s (%(status)s); change its status on its membership page.")
+            % {"org": organisation, "cluster": cluster, "status": existing.get_status_display()}
+        )
+    return Membership.objects.create(
+        organisation=organisation, cluster=cluster, status=Membership.Status.ACTIVE, joined_on=timezone.localdate()
+    )
 
 
 @transaction.atomic
@@ -192,7 +214,7 @@ def register_applicant(
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is taken.")})
-    organisation = Organisation()
+    organisation = Organisation(verified=False)
     _apply(organisation, organisation_data, ORGANISATION_FIELDS)
     organisation.ref = organisation.ref or None
     organisation.slug = unique_slug(Organisation, organisation.short_name or organisation.name)
@@ -221,6 +243,12 @@ def register_applicant(
 
 
 # --- people ----------------------------------------------------------------------------------------------------
+
+
+def can_appoint_representatives(viewer: Viewer, organisation: Organisation) -> bool:
+    """Who may make a contact a representative (who then edits the organisation): the platform admins and the
+    staff of the organisation's clusters, not the representatives themselves."""
+    return viewer.is_admin or bool(viewer.staff_cluster_ids & organisation_cluster_ids(organisation))
 
 
 def _set_consents(person: Person, consent_directory: bool | None, consent_newsletter: bool | None) -> None:
@@ -253,6 +281,12 @@ def save_person(
     if person is None:
         person = Person(organisation=organisation)
     elif person.organisation_id != organisation.pk:
+        raise PermissionDenied
+    if (
+        "is_representative" in data
+        and bool(data["is_representative"]) != person.is_representative
+        and not can_appoint_representatives(viewer, organisation)
+    ):
         raise PermissionDenied
     _apply(person, data, PERSON_FIELDS)
     _set_consents(person, consent_directory, consent_newsletter)
@@ -299,6 +333,12 @@ def save_opportunity(
                 .order_by("memberships__joined_on", "pk")
                 .first()
             )
+        elif not Membership.objects.filter(
+            organisation=organisation, cluster=cluster, status=Membership.Status.ACTIVE
+        ).exists():
+            # Otherwise a member could drop posts into another cluster's moderation queue.
+            raise ValidationError({"cluster": _("%(org)s is not an active member of %(cluster)s.")
+                                   % {"org": organisation, "cluster": cluster}})
         opportunity.cluster = cluster
     elif not viewer.can_edit_opportunity(opportunity):
         raise PermissionDenied
