@@ -37,6 +37,10 @@ class Role(IntEnum):
     ADMIN = 5
 
 
+# Templates compare `request.role >= Role.STAFF`; without this Django would call the enum class.
+Role.do_not_call_in_templates = True
+
+
 @dataclass
 class Viewer:
     user_id: int | None = None

@@ -61,7 +61,13 @@ def _tracked_fields(model) -> list[models.Field]:
 
 
 def snapshot(instance) -> dict:
-    return {f.attname: _jsonable(getattr(instance, f.attname)) for f in _tracked_fields(type(instance))}
+    """The audited values of a record; fields deferred by .only()/.defer() are left out rather than loaded."""
+    deferred = instance.get_deferred_fields()
+    return {
+        f.attname: _jsonable(getattr(instance, f.attname))
+        for f in _tracked_fields(type(instance))
+        if f.attname not in deferred
+    }
 
 
 _registry: dict[type, tuple[Callable, Callable]] = {}
@@ -107,7 +113,11 @@ def _on_save(sender, instance, created, **kwargs):
         changes = {name: [None, value] for name, value in current.items() if value not in (None, "", False)}
         _write(instance, AuditEntry.Action.CREATE, changes)
     else:
-        changes = {name: [initial.get(name), value] for name, value in current.items() if initial.get(name) != value}
+        changes = {
+            name: [initial[name], value]
+            for name, value in current.items()
+            if name in initial and initial[name] != value
+        }
         if changes:
             _write(instance, AuditEntry.Action.UPDATE, changes)
     instance._audit_initial = current

@@ -2,18 +2,20 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from filiera.core import services
 from filiera.core.access import viewer_for
 from filiera.core.models import Cluster, ExcellenceLabel, Network
-from filiera.directory.models import Membership, Opportunity
+from filiera.directory.models import Membership, Opportunity, Organisation, OrganisationKind
+
+MEMBERS_SHOWN = 60  # the cluster page lists this many members; the directory, filtered by cluster, lists them all
 
 
 def _clusters_with_counts():
@@ -29,15 +31,29 @@ def home(request):
     viewer = viewer_for(request.user)
     recent = (
         viewer.visible_opportunities(Opportunity.objects.filter(status=Opportunity.Status.PUBLISHED))
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
         .select_related("organisation")
+        .prefetch_related("concepts")
         .order_by("-created_at")[:6]
     )
     return render(request, "core/home.html", {"clusters": _clusters_with_counts(), "recent_opportunities": recent})
 
 
 def cluster_list(request):
-    networks = Network.objects.prefetch_related("clusters")
-    return render(request, "core/cluster_list.html", {"clusters": _clusters_with_counts(), "networks": networks})
+    """Clusters grouped by network; a cluster in several networks appears in each, one in none under "Other"."""
+    clusters = {cluster.pk: cluster for cluster in _clusters_with_counts()}
+    links = Network.clusters.through.objects.values_list("network_id", "cluster_id")
+    in_network: dict[int, list[Cluster]] = {}
+    for network_id, cluster_id in links:
+        in_network.setdefault(network_id, []).append(clusters[cluster_id])
+    groups = [
+        (network, sorted(in_network[network.pk], key=lambda c: c.name))
+        for network in Network.objects.all()
+        if network.pk in in_network
+    ]
+    grouped = {cluster_id for _network, cluster_id in links}
+    others = [cluster for pk, cluster in clusters.items() if pk not in grouped]
+    return render(request, "core/cluster_list.html", {"groups": groups, "other_clusters": others})
 
 
 def cluster_detail(request, slug):
@@ -48,28 +64,45 @@ def cluster_detail(request, slug):
         .filter(memberships__cluster=cluster, memberships__status=Membership.Status.ACTIVE)
         .order_by("name")
     )
-    kinds = members.values("kind").annotate(n=Count("pk")).order_by("-n")
+    kinds = dict(OrganisationKind.choices)
+    kind_counts = [
+        (kinds.get(row["kind"], row["kind"]), row["n"])
+        for row in members.values("kind").annotate(n=Count("pk")).order_by("-n", "kind")
+    ]
+    # Organisations the viewer represents that could apply to join (those already in or applying are listed apart).
+    represented = Organisation.objects.filter(pk__in=viewer.organisation_ids).order_by("name")
+    live = {Membership.Status.ACTIVE, Membership.Status.APPLICANT}
+    status_here = dict(
+        Membership.objects.filter(cluster=cluster, organisation_id__in=viewer.organisation_ids)
+        .values_list("organisation_id", "status")
+    )
+    can_apply = [org for org in represented if status_here.get(org.pk) not in live]
+    applying = [org for org in represented if status_here.get(org.pk) == Membership.Status.APPLICANT]
     return render(
         request,
         "core/cluster_detail.html",
         {
             "cluster": cluster,
-            "members": members[:60],
-            "visible_member_count": members.count(),
-            "kinds": kinds,
-            "role": viewer.role_in(cluster),
+            "members": members[:MEMBERS_SHOWN],
+            "visible_member_count": sum(n for _label, n in kind_counts),
+            "kind_counts": kind_counts,
+            "can_open_back_office": viewer.can_read_dashboard(cluster),
+            "excellence_labels": sorted(cluster.labels.all(), key=lambda label: label.awarded_on, reverse=True),
+            "current_label": cluster.current_label(),
+            "can_apply": can_apply,
+            "applying": applying,
         },
     )
 
 
 def network_detail(request, slug):
-    network = get_object_or_404(Network.objects.prefetch_related("clusters"), slug=slug)
-    return render(request, "core/network_detail.html", {"network": network})
+    network = get_object_or_404(Network, slug=slug)
+    clusters = _clusters_with_counts().filter(networks=network)
+    return render(request, "core/network_detail.html", {"network": network, "clusters": clusters})
 
 
 @login_required
 def account(request):
-    new_token = None
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "language":
@@ -78,7 +111,7 @@ def account(request):
                 services.set_user_language(request.user, language)
                 translation.activate(language)
                 response = redirect("account")
-                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language)
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
                 messages.success(request, _("Language saved."))
                 return response
             messages.error(request, _("Unknown language."))
@@ -87,7 +120,11 @@ def account(request):
             if not name:
                 messages.error(request, _("Give the token a name, so you know later where it is used."))
             else:
-                _token, new_token = services.create_api_token(request.user, name)
+                _token, raw = services.create_api_token(request.user, name)
+                # Shown once, on the page the redirect leads to; a reload does not create another token.
+                request.session["new_api_token"] = raw
+                return redirect("account")
+    new_token = request.session.pop("new_api_token", None)
     return render(request, "core/account.html", {"tokens": request.user.api_tokens.all(), "new_token": new_token})
 
 
