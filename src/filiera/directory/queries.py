@@ -107,24 +107,38 @@ class FacetValue:
 
 
 def organisation_facets(viewer: Viewer, filters: DirectoryFilters, limit: int = 30) -> dict[str, list[FacetValue]]:
-    """Counts per facet value among the viewer's visible organisations, each facet ignoring its own selection."""
-    visible = viewer.visible_organisations()
-    facets: dict[str, list[FacetValue]] = {}
+    """Counts per facet value among the viewer's visible organisations, each facet ignoring its own selection.
 
-    kind_counts = dict(
-        visible.filter(_organisation_q(filters, skip="kind")).values_list("kind").annotate(n=Count("pk")).order_by()
-    )
+    A facet whose own filter is not set is counted over the same set as the results, so queries are shared:
+    the kind counts serve the helix facet too, and unfiltered facets reuse one "matching" subquery."""
+    visible = viewer.visible_organisations()
+
+    def scope(name: str) -> str:
+        return name if getattr(filters, name) else ""
+
+    def matching(name: str) -> QuerySet:
+        return visible.filter(_organisation_q(filters, skip=scope(name)))
+
+    kind_counts_by_scope: dict[str, dict[str, int]] = {}
+
+    def kind_counts(name: str) -> dict[str, int]:
+        key = scope(name)
+        if key not in kind_counts_by_scope:
+            kind_counts_by_scope[key] = dict(
+                matching(name).values_list("kind").annotate(n=Count("pk")).order_by()
+            )
+        return kind_counts_by_scope[key]
+
+    facets: dict[str, list[FacetValue]] = {}
+    counts = kind_counts("kind")
     facets["kind"] = [
-        FacetValue(k, label, kind_counts.get(k, 0), k in filters.kind)
+        FacetValue(k, label, counts.get(k, 0), k in filters.kind)
         for k, label in OrganisationKind.choices
-        if kind_counts.get(k) or k in filters.kind
+        if counts.get(k) or k in filters.kind
     ]
 
-    helix_kind_counts = dict(
-        visible.filter(_organisation_q(filters, skip="helix")).values_list("kind").annotate(n=Count("pk")).order_by()
-    )
     helix_counts: dict[str, int] = {}
-    for kind, n in helix_kind_counts.items():
+    for kind, n in kind_counts("helix").items():
         helix = HELIX_OF_KIND.get(kind, Helix.CIVIL)
         helix_counts[helix] = helix_counts.get(helix, 0) + n
     facets["helix"] = [
@@ -133,51 +147,41 @@ def organisation_facets(viewer: Viewer, filters: DirectoryFilters, limit: int = 
         if helix_counts.get(h) or h in filters.helix
     ]
 
-    country_counts = (
-        visible.filter(_organisation_q(filters, skip="country"))
-        .values_list("country")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "country")
-    )
-    facets["country"] = [
-        FacetValue(c, c, n, c in filters.country) for c, n in country_counts[:limit]
-    ]
+    country_counts = matching("country").values_list("country").annotate(n=Count("pk")).order_by("-n", "country")
+    facets["country"] = [FacetValue(c, c, n, c in filters.country) for c, n in country_counts[:limit]]
 
-    matching = visible.filter(_organisation_q(filters, skip="value_chain")).values("pk")
     vc_counts = dict(
-        Organisation.value_chains.through.objects.filter(organisation_id__in=matching)
+        Organisation.value_chains.through.objects.filter(organisation_id__in=matching("value_chain").values("pk"))
         .values_list("valuechain_id")
         .annotate(n=Count("organisation_id"))
         .order_by()
     )
-    chains = ValueChain.objects.filter(pk__in=vc_counts) | ValueChain.objects.filter(slug__in=filters.value_chain)
+    chains = ValueChain.objects.filter(Q(pk__in=vc_counts) | Q(slug__in=filters.value_chain))
     facets["value_chain"] = sorted(
         (FacetValue(vc.slug, vc.label, vc_counts.get(vc.pk, 0), vc.slug in filters.value_chain) for vc in chains),
         key=lambda f: (-f.count, f.label),
     )
 
-    matching = visible.filter(_organisation_q(filters, skip="concept")).values("pk")
     concept_counts = (
-        Organisation.concepts.through.objects.filter(organisation_id__in=matching)
+        Organisation.concepts.through.objects.filter(organisation_id__in=matching("concept").values("pk"))
         .values_list("concept_id")
         .annotate(n=Count("organisation_id"))
         .order_by("-n")
     )
     top = dict(concept_counts[:limit])
-    concepts = Concept.objects.filter(pk__in=top) | Concept.objects.filter(slug__in=filters.concept)
+    concepts = Concept.objects.filter(Q(pk__in=top) | Q(slug__in=filters.concept))
     facets["concept"] = sorted(
         (FacetValue(c.slug, c.label, top.get(c.pk, 0), c.slug in filters.concept) for c in concepts),
         key=lambda f: (-f.count, f.label),
     )
 
-    matching = visible.filter(_organisation_q(filters, skip="cluster")).values("pk")
     cluster_counts = dict(
-        Membership.objects.filter(organisation_id__in=matching, status=Membership.Status.ACTIVE)
+        Membership.objects.filter(organisation_id__in=matching("cluster").values("pk"), status=Membership.Status.ACTIVE)
         .values_list("cluster_id")
         .annotate(n=Count("organisation_id"))
         .order_by()
     )
-    clusters = Cluster.objects.filter(pk__in=cluster_counts) | Cluster.objects.filter(slug__in=filters.cluster)
+    clusters = Cluster.objects.filter(Q(pk__in=cluster_counts) | Q(slug__in=filters.cluster))
     facets["cluster"] = sorted(
         (FacetValue(c.slug, str(c), cluster_counts.get(c.pk, 0), c.slug in filters.cluster) for c in clusters),
         key=lambda f: (-f.count, f.label),
