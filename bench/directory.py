@@ -120,7 +120,7 @@ def bench_database(label: str, database_url: str | None, n: int) -> dict:
     session_key = subprocess.run(
         [filiera, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT, capture_output=True, text=True
     ).stdout.strip().splitlines()[-1]
-    import_seconds = run([filiera, "import", "organisations", str(DATA), "--cluster", "h2020"], env)
+    import_seconds = run([filiera, "import", "organisations", str(DATA), "--cluster", "h2020", "--skip-invalid"], env)
     count = subprocess.run(
         [filiera, "shell", "-c", "from filiera.directory.models import Organisation; print(Organisation.objects.count())"],
         env=env, check=True, cwd=ROOT, capture_output=True, text=True,

@@ -88,11 +88,10 @@ def _remember_initial(sender, instance, **kwargs):
     instance._audit_initial = snapshot(instance) if instance.pk else None
 
 
-def _write(instance, action: str, changes: dict) -> None:
+def _entry(instance, action: str, changes: dict) -> AuditEntry:
     organisation_of, cluster_of = _registry[type(instance)]
-    actor = _actor.get()
-    AuditEntry.objects.create(
-        actor=actor,
+    return AuditEntry(
+        actor=_actor.get(),
         actor_label=_actor_label.get() or "system",
         action=action,
         model=instance._meta.label_lower,
@@ -104,14 +103,27 @@ def _write(instance, action: str, changes: dict) -> None:
     )
 
 
+def _write(instance, action: str, changes: dict) -> None:
+    _entry(instance, action, changes).save()
+
+
+def _created_changes(instance) -> dict:
+    return {name: [None, value] for name, value in snapshot(instance).items() if value not in (None, "", False)}
+
+
+def created_entry(instance, extra_changes: dict | None = None) -> AuditEntry:
+    """The (unsaved) entry the signals would write for a newly created record, for code that uses bulk_create
+    (which sends no signals); the caller saves the entries in bulk. `extra_changes` adds many-to-many fields."""
+    return _entry(instance, AuditEntry.Action.CREATE, {**_created_changes(instance), **(extra_changes or {})})
+
+
 def _on_save(sender, instance, created, **kwargs):
     if kwargs.get("raw"):
         return
     current = snapshot(instance)
     initial = getattr(instance, "_audit_initial", None)
     if created or initial is None:
-        changes = {name: [None, value] for name, value in current.items() if value not in (None, "", False)}
-        _write(instance, AuditEntry.Action.CREATE, changes)
+        _write(instance, AuditEntry.Action.CREATE, _created_changes(instance))
     else:
         changes = {
             name: [initial[name], value]

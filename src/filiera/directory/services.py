@@ -362,6 +362,9 @@ def moderate_opportunity(viewer: Viewer, opportunity: Opportunity, *, approve: b
     """Staff approve an opportunity (it stays or becomes published) or hide it with a note to its author."""
     if not viewer.can_moderate_opportunity(opportunity):
         raise PermissionDenied
+    if opportunity.status not in (Opportunity.Status.PUBLISHED, Opportunity.Status.HIDDEN):
+        # Approving would publish a draft or an archived opportunity behind its author's back.
+        raise ValidationError(_("Only published or hidden opportunities can be moderated."))
     if not approve and not note.strip():
         raise ValidationError(_("Say why the opportunity is hidden; the author will read it."))
     opportunity.status = Opportunity.Status.PUBLISHED if approve else Opportunity.Status.HIDDEN

@@ -108,6 +108,7 @@ class Command(BaseCommand):
                 for problem in problems:
                     self.stdout.write(f"  {problem}")
         if report.errors:
+            self.stdout.flush()  # keep the two streams in order on a terminal
             self.stderr.write(f"Errors ({len(report.errors)}):")
             for problem in report.errors:
                 self.stderr.write(f"  {problem}")
