@@ -75,7 +75,8 @@ def make_member(username: str, organisation: Organisation) -> User:
 @pytest.fixture
 def org_a(cluster_a, value_chain, concept):
     org = Organisation.objects.create(slug="medsense", name="MedSense Srl", kind="sme", is_sme=True, country="IT",
-                                      city="Bologna", language="it", description="Sensori indossabili per la telemedicina",
+                                      city="Bologna", language="it",
+                                      description="Sensori indossabili per la telemedicina",
                                       keywords="sensori;telemedicina")
     org.value_chains.add(value_chain)
     org.concepts.add(concept)

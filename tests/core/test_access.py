@@ -71,3 +71,19 @@ def test_opportunity_of_a_private_profile_is_not_public(opportunity_a, org_a):
     assert viewer_for(None).visible_opportunities().filter(pk=opportunity_a.pk).exists()
     Organisation.objects.filter(pk=org_a.pk).update(visibility=Visibility.PRIVATE)
     assert not viewer_for(None).visible_opportunities().filter(pk=opportunity_a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_unverified_applicant_is_hidden_until_approved(org_applicant, applicant_user, staff, outsider):
+    from filiera.core.access import viewer_for as fresh_viewer
+    from filiera.directory import services
+    from filiera.directory.models import Membership
+
+    Organisation.objects.filter(pk=org_applicant.pk).update(verified=False)
+    assert not viewer_for(None).visible_organisations().filter(pk=org_applicant.pk).exists()
+    assert not viewer_for(outsider).visible_organisations().filter(pk=org_applicant.pk).exists()
+    assert viewer_for(applicant_user).visible_organisations().filter(pk=org_applicant.pk).exists()
+    assert viewer_for(staff).visible_organisations().filter(pk=org_applicant.pk).exists()
+    services.change_membership_status(fresh_viewer(staff), Membership.objects.get(organisation=org_applicant),
+                                      Membership.Status.ACTIVE)
+    assert viewer_for(None).visible_organisations().filter(pk=org_applicant.pk).exists()

@@ -15,9 +15,10 @@ from openpyxl import Workbook
 
 from filiera.core.access import Viewer, viewer_for
 from filiera.core.audit import acting_as
+from filiera.core.countries import COUNTRY_CODES
 from filiera.core.models import AuditEntry, ValueChain
 from filiera.directory.exporting import ORGANISATION_COLUMNS, organisation_rows, write_csv
-from filiera.directory.importing import COUNTRY_CODES, ISO_COUNTRY_CODES, import_organisations, name_key
+from filiera.directory.importing import import_organisations, name_key
 from filiera.directory.models import Membership, Organisation
 
 FILES = Path(__file__).parent / "files"
@@ -523,13 +524,14 @@ def test_staff_cannot_reach_an_organisation_they_may_not_see(cluster_a, staff):
     assert not hidden.memberships.exists()
 
 
-def test_country_list_is_iso_3166():
-    assert len(ISO_COUNTRY_CODES) == 249
-    assert {"IT", "DK", "ES", "GB", "GR", "NA"} <= COUNTRY_CODES
+def test_country_list_is_iso_3166_plus_kosovo():
+    assert len(COUNTRY_CODES) == 250
+    assert {"IT", "DK", "ES", "GB", "GR", "NA", "XK"} <= COUNTRY_CODES
     assert "UK" not in COUNTRY_CODES and "EL" not in COUNTRY_CODES
     if Path("/usr/share/zoneinfo/iso3166.tab").exists():
         lines = Path("/usr/share/zoneinfo/iso3166.tab").read_text().splitlines()
-        assert {line.split("\t")[0] for line in lines if line and not line.startswith("#")} == ISO_COUNTRY_CODES
+        iso = {line.split("\t")[0] for line in lines if line and not line.startswith("#")}
+        assert iso | {"XK"} == COUNTRY_CODES
 
 
 def test_admin_viewer_without_cluster_imports():

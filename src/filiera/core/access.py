@@ -12,6 +12,8 @@ Rules
 - Visibility of organisations and opportunities: public (anyone), network (members and staff of any cluster in a
   network with one of the organisation's clusters), members (members and staff of one of the organisation's
   clusters), private (the organisation itself and the staff of its clusters).
+- Unverified organisations (self-registered applicants) are seen only by their representatives and the staff of
+  their clusters until the staff approve a membership.
 - Cluster-private data outside the request's cluster is a 404, never a 403.
 """
 
@@ -91,7 +93,9 @@ class Viewer:
             return Q()
         from filiera.directory.models import Membership, Visibility
 
-        q = Q(visibility=Visibility.PUBLIC)
+        # Unverified profiles (self-registered applicants, import placeholders) are seen only by their own
+        # representatives and their clusters' staff until a membership is approved.
+        q = Q(visibility=Visibility.PUBLIC, verified=True)
         if not self.is_authenticated:
             return q
         live = [Membership.Status.ACTIVE, Membership.Status.APPLICANT, Membership.Status.LAPSED]
@@ -100,12 +104,12 @@ class Viewer:
             in_network = Membership.objects.filter(
                 cluster_id__in=self.network_cluster_ids | member_or_staff, status=Membership.Status.ACTIVE
             ).values("organisation_id")
-            q |= Q(visibility=Visibility.NETWORK, pk__in=in_network)
+            q |= Q(visibility=Visibility.NETWORK, verified=True, pk__in=in_network)
         if member_or_staff:
             in_my_clusters = Membership.objects.filter(
                 cluster_id__in=member_or_staff, status=Membership.Status.ACTIVE
             ).values("organisation_id")
-            q |= Q(visibility=Visibility.MEMBERS, pk__in=in_my_clusters)
+            q |= Q(visibility=Visibility.MEMBERS, verified=True, pk__in=in_my_clusters)
         if self.staff_cluster_ids:
             staff_of = Membership.objects.filter(cluster_id__in=self.staff_cluster_ids, status__in=live).values(
                 "organisation_id"
@@ -193,6 +197,11 @@ class Viewer:
 
     def can_manage_people_of(self, organisation) -> bool:
         return self.can_edit_organisation(organisation)
+
+    def can_appoint_representatives(self, organisation) -> bool:
+        """Who may make a contact a representative (who then edits the organisation): platform admins and the
+        staff of the organisation's clusters, not the representatives themselves."""
+        return self.is_admin or bool(self.staff_cluster_ids & organisation_cluster_ids(organisation))
 
 
 def organisation_cluster_ids(organisation) -> set[int]:

@@ -109,6 +109,12 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"search_text", "updated_at"}
+        super().save(*args, **kwargs)
+
     @property
     def helix(self) -> str:
         return HELIX_OF_KIND.get(self.kind, Helix.CIVIL)
@@ -123,12 +129,6 @@ class Organisation(models.Model):
     def build_search_text(self) -> str:
         parts = [self.name, self.short_name, self.city, self.region, self.keywords, self.description, self.ref or ""]
         return fold(" ".join(p for p in parts if p))
-
-    def save(self, *args, **kwargs):
-        self.search_text = self.build_search_text()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"search_text", "updated_at"}
-        super().save(*args, **kwargs)
 
 
 class Membership(models.Model):
@@ -268,12 +268,12 @@ class Opportunity(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_on is not None and self.expires_on < timezone.localdate()
-
     def save(self, *args, **kwargs):
         self.search_text = fold(" ".join([self.title, self.summary, self.body]))
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = set(kwargs["update_fields"]) | {"search_text", "updated_at"}
         super().save(*args, **kwargs)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_on is not None and self.expires_on < timezone.localdate()

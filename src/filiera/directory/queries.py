@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from filiera.core.access import Viewer
+from filiera.core.countries import country_name
 from filiera.core.models import Cluster, Concept, ValueChain
 from filiera.directory.models import (
     HELIX_OF_KIND,
@@ -148,7 +149,7 @@ def organisation_facets(viewer: Viewer, filters: DirectoryFilters, limit: int = 
     ]
 
     country_counts = matching("country").values_list("country").annotate(n=Count("pk")).order_by("-n", "country")
-    facets["country"] = [FacetValue(c, c, n, c in filters.country) for c, n in country_counts[:limit]]
+    facets["country"] = [FacetValue(c, country_name(c), n, c in filters.country) for c, n in country_counts[:limit]]
 
     vc_counts = dict(
         Organisation.value_chains.through.objects.filter(organisation_id__in=matching("value_chain").values("pk"))

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from filiera.core.access import Viewer, organisation_cluster_ids
+from filiera.core.access import Viewer
 from filiera.core.models import Cluster, Concept, ValueChain
 from filiera.directory.models import Membership, Opportunity, Organisation, Person
 
@@ -245,12 +245,6 @@ def register_applicant(
 # --- people ----------------------------------------------------------------------------------------------------
 
 
-def can_appoint_representatives(viewer: Viewer, organisation: Organisation) -> bool:
-    """Who may make a contact a representative (who then edits the organisation): the platform admins and the
-    staff of the organisation's clusters, not the representatives themselves."""
-    return viewer.is_admin or bool(viewer.staff_cluster_ids & organisation_cluster_ids(organisation))
-
-
 def _set_consents(person: Person, consent_directory: bool | None, consent_newsletter: bool | None) -> None:
     now = timezone.now()
     if consent_directory is not None:
@@ -285,7 +279,7 @@ def save_person(
     if (
         "is_representative" in data
         and bool(data["is_representative"]) != person.is_representative
-        and not can_appoint_representatives(viewer, organisation)
+        and not viewer.can_appoint_representatives(organisation)
     ):
         raise PermissionDenied
     _apply(person, data, PERSON_FIELDS)
