@@ -61,7 +61,8 @@ class Command(BaseCommand):
             self.stdout.write("No demo accounts in this database. Run `filiera demo` on an empty database.")
             return
         self.stdout.write(
-            f"\nDemo accounts — password for all: {demo_password()} (demo only: never use it on a server with real data)"
+            f"\nDemo accounts — password for all: {demo_password()} "
+            "(demo only: never use it on a server with real data)"
         )
         rows = [("username", "role", "where")] + [(a["username"], a["role"], a["where"]) for a in accounts]
         widths = [max(len(row[i]) for row in rows) for i in range(2)]

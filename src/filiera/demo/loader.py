@@ -1,0 +1,219 @@
+"""Writes the demo plan to the database: the vocabulary, the clusters and networks of the seed articles with their
+label history, the organisations with their memberships and people, the opportunities and one account per role.
+
+Directory records are saved one by one through the ORM, so the audit log records the load like any other change
+(actor label "demo"). Creation dates are then back-dated with bulk updates, which the audit log does not see, so that
+"new members" and "latest opportunities" look like a cluster with a history.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from filiera.core.audit import acting_as
+from filiera.core.models import Cluster, ClusterRole, Concept, ExcellenceLabel, Network, NetworkRole, ValueChain
+from filiera.demo.generator import DemoPlan, build_plan, load
+from filiera.directory.models import Membership, Opportunity, Organisation, Person
+
+DEMO_ACTOR = "demo"
+ACCOUNT_EMAIL_DOMAIN = "filiera-demo.example"
+
+
+def demo_accounts() -> list[dict]:
+    """The demo accounts: username, fictional name, language, role and where it applies."""
+    return load("accounts.json")["accounts"]
+
+
+def demo_password() -> str:
+    """The shared password of the demo accounts. For demonstrations only."""
+    return load("accounts.json")["password"]
+
+
+def demo_present() -> bool:
+    """The demo is only loaded into a database without clusters."""
+    return Cluster.objects.exists()
+
+
+def _aware(moment: datetime.datetime | None) -> datetime.datetime | None:
+    return timezone.make_aware(moment) if moment is not None else None
+
+
+def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour))
+
+
+def load_vocabulary() -> tuple[dict[str, Concept], dict[str, ValueChain]]:
+    """Create or update the concepts and value chains of the data files, by slug. Safe to run again: a later,
+    larger vocabulary file extends the same rows."""
+    concepts: dict[str, Concept] = {}
+    entries = load("concepts.json")["concepts"]
+    for entry in entries:
+        concepts[entry["slug"]], _ = Concept.objects.update_or_create(
+            slug=entry["slug"],
+            defaults={"scheme": entry["scheme"], "labels": entry["labels"], "synonyms": entry.get("synonyms", {})},
+        )
+    for entry in entries:
+        concept = concepts[entry["slug"]]
+        broader = concepts.get(entry.get("broader") or "")
+        if concept.broader_id != (broader.pk if broader else None):
+            concept.broader = broader
+            concept.save(update_fields=["broader"])
+    chains = {}
+    for entry in load("value_chains.json")["value_chains"]:
+        chains[entry["slug"]], _ = ValueChain.objects.update_or_create(
+            slug=entry["slug"], defaults={"labels": entry["labels"]}
+        )
+    return concepts, chains
+
+
+def _clusters(chains: dict[str, ValueChain]) -> dict[str, Cluster]:
+    data = load("clusters.json")
+    clusters: dict[str, Cluster] = {}
+    for spec in data["clusters"]:
+        cluster = Cluster.objects.create(
+            slug=spec["slug"], name=spec["name"], short_name=spec["short_name"], country=spec["country"],
+            region=spec["region"], language=spec["language"], website=spec["website"],
+            description=spec["description"], strategy_objectives=spec["strategy_objectives"],
+        )
+        cluster.value_chains.set([chains[slug] for slug in spec["value_chains"]])
+        for label in spec["labels"]:
+            ExcellenceLabel.objects.create(
+                cluster=cluster, level=label["level"], assessor=label["assessor"],
+                awarded_on=datetime.date.fromisoformat(label["awarded_on"]),
+                valid_until=datetime.date.fromisoformat(label["valid_until"]) if label.get("valid_until") else None,
+            )
+        clusters[cluster.slug] = cluster
+    for spec in data["networks"]:
+        network = Network.objects.create(
+            slug=spec["slug"], name=spec["name"], kind=spec["kind"], coordinator=spec["coordinator"],
+            description=spec["description"],
+        )
+        network.clusters.set([clusters[slug] for slug in spec["clusters"]])
+    return clusters
+
+
+def _accounts(plan: DemoPlan, clusters: dict[str, Cluster]) -> dict:
+    User = get_user_model()
+    # One hash for all: hashing the same password seven times only costs seconds.
+    password = make_password(demo_password())
+    emails = {p.username: p.email for o in plan.organisations for p in o.people if p.username}
+    users = {}
+    for spec in demo_accounts():
+        username = spec["username"]
+        user = User(
+            username=username, first_name=spec["first_name"], last_name=spec["last_name"],
+            email=emails.get(username, f"{username}@{ACCOUNT_EMAIL_DOMAIN}"), language=spec["language"],
+            is_superuser=spec.get("is_superuser", False), is_staff=spec.get("is_superuser", False), password=password,
+        )
+        user.save()
+        if spec.get("cluster_role"):
+            cluster_slug, role = spec["cluster_role"]
+            ClusterRole.objects.create(user=user, cluster=clusters[cluster_slug], role=role)
+        if spec.get("network"):
+            NetworkRole.objects.create(user=user, network=Network.objects.get(slug=spec["network"]))
+        users[username] = user
+    return users
+
+
+def _organisations(plan: DemoPlan, clusters, concepts, chains, users) -> dict[str, Organisation]:
+    organisations: dict[str, Organisation] = {}
+    backdated_orgs, backdated_memberships, backdated_people = [], [], []
+    for spec in plan.organisations:
+        organisation = Organisation(
+            slug=spec.slug, name=spec.name, short_name=spec.short_name, kind=spec.kind, is_sme=spec.is_sme,
+            country=spec.country, region=spec.region, city=spec.city, postcode=spec.postcode, website=spec.website,
+            language=spec.language, languages_spoken=spec.languages_spoken, description=spec.description,
+            keywords=spec.keywords, visibility=spec.visibility, verified=spec.verified,
+        )
+        organisation.save()
+        if spec.value_chains:
+            organisation.value_chains.set([chains[slug] for slug in spec.value_chains])
+        if spec.concepts:
+            organisation.concepts.set([concepts[slug] for slug in spec.concepts])
+        organisation.created_at = _at(spec.created_on, 9)
+        backdated_orgs.append(organisation)
+        for m in spec.memberships:
+            membership = Membership.objects.create(
+                organisation=organisation, cluster=clusters[m.cluster], status=m.status, fee_tier=m.fee_tier,
+                applied_on=m.applied_on, joined_on=m.joined_on, ended_on=m.ended_on,
+                application_message=m.application_message, notes=m.notes,
+            )
+            membership.created_at = _at(m.applied_on, 11)
+            backdated_memberships.append(membership)
+        for p in spec.people:
+            person = Person.objects.create(
+                organisation=organisation, user=users.get(p.username), first_name=p.first_name,
+                last_name=p.last_name, email=p.email, job_title=p.job_title, language=p.language,
+                is_representative=p.is_representative, consent_directory_at=_aware(p.consent_directory_at),
+                consent_newsletter_at=_aware(p.consent_newsletter_at),
+            )
+            # a contact is on file from its first consent (never before the organisation)
+            person.created_at = min(
+                [d for d in (person.consent_directory_at, person.consent_newsletter_at) if d is not None],
+                default=organisation.created_at,
+            )
+            backdated_people.append(person)
+        organisations[spec.slug] = organisation
+    Organisation.objects.bulk_update(backdated_orgs, ["created_at"], batch_size=200)
+    Membership.objects.bulk_update(backdated_memberships, ["created_at"], batch_size=200)
+    Person.objects.bulk_update(backdated_people, ["created_at"], batch_size=200)
+    return organisations
+
+
+def _opportunities(plan: DemoPlan, organisations, clusters, concepts, chains, users) -> None:
+    backdated = []
+    for spec in plan.opportunities:
+        opportunity = Opportunity(
+            organisation=organisations[spec.organisation], cluster=clusters.get(spec.cluster or ""),
+            author=users.get(spec.author), type=spec.type, title=spec.title, summary=spec.summary, body=spec.body,
+            language=spec.language, stage=spec.stage, expires_on=spec.expires_on, visibility=spec.visibility,
+            status=spec.status, reviewed_by=users.get(spec.reviewed_by),
+            reviewed_at=_at(spec.reviewed_on, 15) if spec.reviewed_on else None,
+            moderation_note=spec.moderation_note,
+        )
+        opportunity.save()
+        opportunity.concepts.set([concepts[slug] for slug in spec.concepts])
+        opportunity.value_chains.set([chains[slug] for slug in spec.value_chains])
+        opportunity.created_at = _at(spec.posted_on, 10)
+        opportunity.updated_at = opportunity.reviewed_at or opportunity.created_at
+        backdated.append(opportunity)
+    Opportunity.objects.bulk_update(backdated, ["created_at", "updated_at"], batch_size=200)
+
+
+@transaction.atomic
+def load_demo(today: datetime.date | None = None) -> dict:
+    """Load the whole demo in one transaction and return what was created. Call only when `demo_present()` is
+    False: cluster and organisation slugs would collide."""
+    plan = build_plan(today or timezone.localdate())
+    with acting_as(None, label=DEMO_ACTOR):
+        concepts, chains = load_vocabulary()
+        clusters = _clusters(chains)
+        users = _accounts(plan, clusters)
+        organisations = _organisations(plan, clusters, concepts, chains, users)
+        _opportunities(plan, organisations, clusters, concepts, chains, users)
+    return summary(plan)
+
+
+def summary(plan: DemoPlan) -> dict:
+    """Counts of what the demo holds, for the command's report."""
+    return {
+        "clusters": Cluster.objects.count(),
+        "networks": Network.objects.count(),
+        "excellence_labels": ExcellenceLabel.objects.count(),
+        "value_chains": ValueChain.objects.count(),
+        "concepts": Concept.objects.count(),
+        "organisations": len(plan.organisations),
+        "named_organisations": sum(1 for o in plan.organisations if not o.fictional),
+        "fictional_organisations": sum(1 for o in plan.organisations if o.fictional),
+        "memberships": sum(len(o.memberships) for o in plan.organisations),
+        "people": sum(len(o.people) for o in plan.organisations),
+        "opportunities": len(plan.opportunities),
+        "opportunity_languages": dict(Counter(o.language for o in plan.opportunities).most_common()),
+        "accounts": len(demo_accounts()),
+    }

@@ -1,0 +1,290 @@
+"""`filiera demo`: what it loads, the accounts it prints, and that it is safe to run twice."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import gzip
+import re
+import unicodedata
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from filiera.core.access import Role, viewer_for
+from filiera.core.models import AuditEntry, Cluster, Concept, ExcellenceLabel, Network, User, ValueChain
+from filiera.demo.generator import build_plan
+from filiera.directory.models import Membership, Opportunity, Organisation, Person
+
+PASSWORD = "filiera-demo"
+SEED_CLUSTERS = ["clust-er-health", "lazio-cluster-salute", "lombardy-life-sciences", "welfare-tech",
+                 "mental-health-cluster-catalonia"]
+CLUST_ERS = ["clust-er-health", "clust-er-agrifood", "clust-er-build", "clust-er-create", "clust-er-energy",
+             "clust-er-innovate", "clust-er-mech"]
+NAMED = ["art-er", "aster", "regione-emilia-romagna", "regione-lombardia", "unindustria-latina", "asl-latina",
+         "asl-roma-4", "asl-viterbo", "asl-frosinone", "luiss", "sapienza", "universita-della-tuscia", "avinent", "upc",
+         "biocon-valley", "medical-valley-emn", "forum-medtech-pharma", "biowin", "lifescience-krakow-klaster",
+         "welfare-tech-org"]
+# The real people of the seed articles (independent of the generator's own list on purpose).
+REAL_NAMES = ["Sauro Vicini", "Clémence Foltz", "Karen Lindegaard", "Albert Giralt", "Cristian Barrué",
+              "Jacint Santaeulàlia", "Michele Caporossi", "Beatrice Lorenzin", "Maurizio Martina"]
+REAL_SURNAMES = ["vicini", "foltz", "lindegaard", "giralt", "barrue", "santaeulalia", "caporossi", "lorenzin",
+                 "martina"]
+
+
+def folded(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+
+
+def test_command_reports_what_it_loaded_and_the_accounts(demo):
+    assert "Demo data loaded in" in demo
+    assert "password for all: filiera-demo" in demo
+    for username in ("admin", "manager", "staff", "member", "observer", "coordinator", "welfaretech"):
+        assert re.search(rf"^\s+{username}\s", demo, re.M), username
+
+
+def test_counts_and_languages(demo):
+    fictional = Organisation.objects.filter(website__endswith=".example")
+    assert fictional.count() >= 300
+    assert Organisation.objects.filter(slug__in=NAMED).count() == len(NAMED)
+    assert not Organisation.objects.filter(slug__in=NAMED, website__endswith=".example").exists()
+    assert Organisation.objects.filter(kind="cluster_organisation").count() >= 10 + 5
+    assert Opportunity.objects.count() >= 200
+    assert set(Opportunity.objects.values_list("language", flat=True)) >= {"it", "da", "es", "de", "en"}
+    assert len(set(Organisation.objects.values_list("language", flat=True))) >= 4
+    # fictional organisations in every kind, across countries (Italy the majority)
+    assert set(fictional.values_list("kind", flat=True)) >= {
+        "sme", "startup", "large_enterprise", "university", "research_centre", "hospital", "public_body",
+        "training_body", "patient_association", "foundation",
+    }
+    countries = list(fictional.values_list("country", flat=True))
+    assert countries.count("IT") > len(countries) / 2
+    assert set(countries) >= {"IT", "DK", "ES", "DE", "FR", "BE", "PL", "AT", "SE", "NL"}
+    assert Concept.objects.count() >= 60
+    for concept in Concept.objects.all():
+        assert set(concept.labels) >= {"en", "it", "da", "es", "de"}, concept.slug
+
+
+def test_seed_clusters_networks_and_labels(demo):
+    assert set(Cluster.objects.values_list("slug", flat=True)) >= set(SEED_CLUSTERS + CLUST_ERS)
+    regional = Network.objects.get(name="Rete dei Clust-ER dell'Emilia-Romagna")
+    assert regional.coordinator == "ART-ER"
+    assert sorted(regional.clusters.values_list("slug", flat=True)) == sorted(CLUST_ERS)
+    partnership = Network.objects.get(kind=Network.Kind.CROSS_BORDER)
+    assert set(partnership.clusters.values_list("slug", flat=True)) == {"welfare-tech",
+                                                                         "mental-health-cluster-catalonia"}
+    health = Cluster.objects.get(slug="clust-er-health")
+    assert health.language == "it" and health.country == "IT"
+    assert health.value_chains.count() == 4
+    assert "Biomedicale e protesica di nuova generazione" in [vc.labels["it"] for vc in health.value_chains.all()]
+    for chain in ValueChain.objects.all():
+        assert set(chain.labels) >= {"en", "it", "da", "es", "de"}
+    assert "ATMP" in health.strategy_objectives
+    labels = [(lab.level, lab.awarded_on.year) for lab in ExcellenceLabel.objects.filter(cluster=health)]
+    assert labels == [("bronze", 2020), ("silver", 2022)]
+    welfare = Cluster.objects.get(slug="welfare-tech")
+    assert (welfare.country, welfare.language) == ("DK", "da")
+    catalonia = Cluster.objects.get(slug="mental-health-cluster-catalonia")
+    assert (catalonia.country, catalonia.language) == ("ES", "es")
+    lazio = Cluster.objects.get(slug="lazio-cluster-salute")
+    members = set(lazio.memberships.filter(status="active").values_list("organisation__slug", flat=True))
+    assert {"asl-latina", "unindustria-latina", "luiss", "sapienza", "universita-della-tuscia"} <= members
+    # every Clust-ER has a few members
+    for slug in CLUST_ERS:
+        assert Membership.objects.filter(cluster__slug=slug, status="active").count() >= 2, slug
+
+
+def test_each_account_signs_in_with_its_role(demo):
+    health = Cluster.objects.get(slug="clust-er-health")
+    welfare = Cluster.objects.get(slug="welfare-tech")
+    for username in ("admin", "manager", "staff", "member", "observer", "coordinator", "welfaretech"):
+        assert Client().login(username=username, password=PASSWORD), username
+
+    def viewer(username):
+        return viewer_for(User.objects.get(username=username))
+
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff and viewer("admin").is_admin
+    assert viewer("manager").role_in(health) == Role.MANAGER
+    assert viewer("staff").role_in(health) == Role.STAFF
+    assert viewer("observer").role_in(health) == Role.OBSERVER
+    member = viewer("member")
+    panaro = Organisation.objects.get(slug="biomedica-panaro")
+    assert member.represents(panaro.pk) and member.role_in(health) == Role.MEMBER
+    assert Person.objects.get(user__username="member").organisation == panaro
+    coordinator = viewer("coordinator")
+    for cluster in Cluster.objects.filter(slug__in=CLUST_ERS):
+        assert coordinator.role_in(cluster) == Role.OBSERVER, cluster.slug
+    assert coordinator.role_in(welfare) == Role.VISITOR
+    assert viewer("welfaretech").role_in(welfare) == Role.MANAGER
+    assert viewer("welfaretech").role_in(health) == Role.VISITOR
+    assert User.objects.get(username="manager").language == "it"
+    assert User.objects.get(username="welfaretech").language == "da"
+
+
+def test_running_again_changes_nothing(demo):
+    def state():
+        return [m.objects.count() for m in (Cluster, Organisation, Membership, Person, Opportunity, User,
+                                               AuditEntry, Concept)]
+
+    before = state()
+    for args in ([], ["--if-empty"]):
+        out = StringIO()
+        call_command("demo", *args, stdout=out)
+        assert "Demo data already present" in out.getvalue()
+        assert "member" in out.getvalue()
+    assert state() == before
+
+
+def test_accounts_option_only_prints_the_accounts(demo):
+    before = AuditEntry.objects.count()
+    out = StringIO()
+    call_command("demo", "--accounts", stdout=out)
+    assert "filiera-demo" in out.getvalue() and "welfaretech" in out.getvalue()
+    assert "already present" not in out.getvalue()
+    assert AuditEntry.objects.count() == before
+
+
+def test_no_real_person_from_the_seed_articles(demo):
+    people = list(Person.objects.values_list("first_name", "last_name")) + list(
+        User.objects.values_list("first_name", "last_name")
+    )
+    assert len(people) > 500
+    real_full = {folded(name) for name in REAL_NAMES}
+    for first, last in people:
+        assert folded(f"{first} {last}") not in real_full
+        assert not any(surname in folded(last) for surname in REAL_SURNAMES), last
+    # and the real organisations get no invented contacts
+    assert not Person.objects.filter(organisation__slug__in=NAMED).exists()
+
+
+def test_descriptions_are_unique_and_in_the_organisations_language(demo):
+    descriptions = list(Organisation.objects.values_list("description", flat=True))
+    assert all(len(d) > 80 for d in descriptions)
+    assert len(set(descriptions)) == len(descriptions)
+    assert Organisation.objects.filter(country="DK", website__endswith=".example").exclude(language="da").count() == 0
+    assert Organisation.objects.filter(country="IT").exclude(language="it").count() == 0
+    danish = Organisation.objects.filter(country="DK", kind="sme").exclude(slug="fynsk-telecare").first()
+    assert re.search(r"\b(og|med|til|af)\b", danish.description)
+
+
+def test_people_memberships_and_history(demo):
+    fictional = Organisation.objects.filter(website__endswith=".example").prefetch_related("people")
+    for organisation in fictional:
+        people = list(organisation.people.all())
+        assert 1 <= len(people) <= 3, organisation.slug
+        assert sum(p.is_representative for p in people) == 1, organisation.slug
+        domain = organisation.website.removeprefix("https://")
+        assert all(p.email.endswith("@" + domain) for p in people)
+    consented = Person.objects.exclude(consent_directory_at=None).count()
+    assert consented > 0.75 * Person.objects.count()
+    assert 0.3 < Person.objects.exclude(consent_newsletter_at=None).count() / Person.objects.count() < 0.7
+    statuses = set(Membership.objects.values_list("status", flat=True))
+    assert statuses >= {"active", "applicant", "lapsed", "left"}
+    for membership in Membership.objects.all():
+        assert datetime.date(2015, 1, 1) <= membership.applied_on <= datetime.date(2026, 12, 31)
+        if membership.joined_on:
+            assert membership.joined_on >= membership.applied_on
+        if membership.ended_on and membership.joined_on:
+            assert membership.ended_on > membership.joined_on
+        if membership.status == "applicant":
+            assert membership.joined_on is None and membership.application_message
+    in_two = Organisation.objects.filter(memberships__isnull=False).values("pk")
+    assert len({row["pk"] for row in in_two}) < Membership.objects.count()  # some belong to two clusters
+    assert set(Organisation.objects.values_list("visibility", flat=True)) == {"public", "members", "network",
+                                                                              "private"}
+
+
+def test_opportunity_mix(demo):
+    today = timezone.localdate()
+    opportunities = Opportunity.objects.all()
+    assert set(opportunities.values_list("type", flat=True)) == set(Opportunity.Type.values)
+    future = opportunities.filter(expires_on__gte=today).count()
+    expired = opportunities.filter(expires_on__lt=today).count()
+    assert future > 2 * expired > 0
+    assert opportunities.filter(status="draft").exists()
+    for hidden in opportunities.filter(status="hidden"):
+        assert hidden.moderation_note and hidden.reviewed_by and hidden.reviewed_at
+    assert opportunities.filter(status="hidden").exists()
+    published = opportunities.filter(status="published")
+    assert published.count() > 0.8 * opportunities.count()
+    assert published.exclude(reviewed_at=None).exists() and published.filter(reviewed_at=None).exists()
+    assert not opportunities.filter(concepts=None).exists()
+    assert not opportunities.filter(value_chains=None).exists()
+    # hospitals post needs, not offers
+    assert not opportunities.filter(organisation__kind="hospital", type__in=["technology_offer",
+                                                                             "business_offer"]).exists()
+    # posted before they were reviewed and before they expire
+    for opportunity in opportunities.exclude(reviewed_at=None):
+        assert opportunity.reviewed_at >= opportunity.created_at
+    assert not opportunities.filter(created_at__gt=timezone.now()).exists()
+
+
+def test_cross_language_pairs_share_concepts(demo):
+    need = Opportunity.objects.get(organisation__slug="asst-valli-prealpine", type="technology_request")
+    offer = Opportunity.objects.get(organisation__slug="fynsk-telecare", type="technology_offer")
+    assert (need.language, offer.language) == ("it", "da")
+    shared = set(need.concepts.values_list("slug", flat=True)) & set(offer.concepts.values_list("slug", flat=True))
+    assert {"telemonitoring", "remote-areas", "frailty", "chronic-disease-management"} <= shared
+    for need_org, offer_org in [("xarxa-sociosanitaria-montseny", "mindspor"),
+                                ("klinikum-frankenhoehe", "osteoprint-reno"),
+                                ("sydfyns-plejefaellesskab", "sensalut-tech")]:
+        need = Opportunity.objects.get(organisation__slug=need_org, type="technology_request")
+        offer = Opportunity.objects.get(organisation__slug=offer_org, type="technology_offer")
+        assert need.language != offer.language
+        assert need.concepts.filter(pk__in=offer.concepts.values("pk")).count() >= 3
+
+
+def test_visitors_see_public_data_only(demo):
+    anonymous = viewer_for(None)
+    visible = anonymous.visible_organisations()
+    assert visible.count() > 300
+    assert not visible.exclude(visibility="public").exists()
+    assert anonymous.visible_opportunities().count() > 100
+    member = viewer_for(User.objects.get(username="member"))
+    assert member.visible_opportunities().filter(organisation__slug="biomedica-panaro", status="draft").exists()
+
+
+def test_records_pass_model_validation(demo):
+    for model in (Organisation, Membership, Person, Opportunity):
+        for record in model.objects.all():
+            record.full_clean(validate_unique=False)
+
+
+def test_the_load_is_audited_as_demo(demo):
+    entries = AuditEntry.objects.filter(model="directory.organisation", action="create")
+    assert entries.count() == Organisation.objects.count()
+    assert set(AuditEntry.objects.values_list("actor_label", flat=True)) == {"demo"}
+    assert not AuditEntry.objects.exclude(actor=None).exists()
+
+
+def test_the_plan_is_deterministic():
+    day = datetime.date(2027, 3, 1)
+    first, second = build_plan(day), build_plan(day)
+    assert first == second
+    # history is fixed; only posting and expiry dates follow the day
+    later = build_plan(datetime.date(2028, 3, 1))
+    assert [o.description for o in later.organisations] == [o.description for o in first.organisations]
+    assert [o.memberships for o in later.organisations] == [o.memberships for o in first.organisations]
+    assert later.opportunities[0].expires_on != first.opportunities[0].expires_on
+
+
+H2020 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "h2020" / "organisations.csv.gz"
+
+
+@pytest.mark.skipif(not H2020.exists(), reason="shared H2020 data not available")
+def test_fictional_names_are_not_real_european_research_organisations():
+    legal = re.compile(r"\b(srl|s\.p\.a\.|spa|aps|a/s|sl|sa|gmbh|ag|e\.v\.|sas|bv|b\.v\.|ab|n\.v\.|sp\. z o\.o\.)$")
+
+    def core(name):
+        return legal.sub("", folded(name).strip()).strip(" .,")
+
+    with gzip.open(H2020, "rt", encoding="utf-8", errors="replace") as f:
+        real = {core(row["name"]) for row in csv.DictReader(f) if row.get("name")}
+    plan = build_plan(datetime.date(2027, 3, 1))
+    clashes = [o.name for o in plan.organisations if o.fictional and core(o.name) in real]
+    assert clashes == []
