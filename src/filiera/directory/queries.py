@@ -152,10 +152,8 @@ def organisation_facets(viewer: Viewer, filters: DirectoryFilters, limit: int = 
     facets["country"] = [FacetValue(c, country_name(c), n, c in filters.country) for c, n in country_counts[:limit]]
 
     vc_counts = dict(
-        Organisation.value_chains.through.objects.filter(organisation_id__in=matching("value_chain").values("pk"))
-        .values_list("valuechain_id")
-        .annotate(n=Count("organisation_id"))
-        .order_by()
+        matching("value_chain").filter(value_chains__isnull=False)
+        .values_list("value_chains").annotate(n=Count("pk")).order_by()
     )
     chains = ValueChain.objects.filter(Q(pk__in=vc_counts) | Q(slug__in=filters.value_chain))
     facets["value_chain"] = sorted(
@@ -164,10 +162,8 @@ def organisation_facets(viewer: Viewer, filters: DirectoryFilters, limit: int = 
     )
 
     concept_counts = (
-        Organisation.concepts.through.objects.filter(organisation_id__in=matching("concept").values("pk"))
-        .values_list("concept_id")
-        .annotate(n=Count("organisation_id"))
-        .order_by("-n")
+        matching("concept").filter(concepts__isnull=False)
+        .values_list("concepts").annotate(n=Count("pk")).order_by("-n")
     )
     top = dict(concept_counts[:limit])
     concepts = Concept.objects.filter(Q(pk__in=top) | Q(slug__in=filters.concept))
@@ -177,10 +173,8 @@ def organisation_facets(viewer: Viewer, filters: DirectoryFilters, limit: int = 
     )
 
     cluster_counts = dict(
-        Membership.objects.filter(organisation_id__in=matching("cluster").values("pk"), status=Membership.Status.ACTIVE)
-        .values_list("cluster_id")
-        .annotate(n=Count("organisation_id"))
-        .order_by()
+        matching("cluster").filter(memberships__status=Membership.Status.ACTIVE)
+        .values_list("memberships__cluster").annotate(n=Count("pk")).order_by()
     )
     clusters = Cluster.objects.filter(Q(pk__in=cluster_counts) | Q(slug__in=filters.cluster))
     facets["cluster"] = sorted(
@@ -188,6 +182,12 @@ def organisation_facets(viewer: Viewer, filters: DirectoryFilters, limit: int = 
         key=lambda f: (-f.count, f.label),
     )
     return facets
+
+
+def matching_count(facets: dict[str, list[FacetValue]], filters: DirectoryFilters) -> int:
+    """How many organisations match the filters, read off the kind facet: its counts ignore only the kind
+    filter, so the ticked kinds (or all kinds when none is ticked) add up to the number of results."""
+    return sum(f.count for f in facets["kind"] if f.selected or not filters.kind)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from filiera.directory.models import Membership, Opportunity
 from filiera.directory.queries import (
     DirectoryFilters,
     OpportunityFilters,
+    matching_count,
     organisation_facets,
     search_opportunities,
     search_organisations,
@@ -107,8 +108,10 @@ def _filter_chips(request, filters, groups, labels: dict[tuple[str, str], str], 
     return chips
 
 
-def _page(request, queryset):
+def _page(request, queryset, count: int | None = None):
     paginator = Paginator(queryset, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # already known (from the facets): saves a COUNT over the whole directory
     page = paginator.get_page(request.GET.get("page"))
     page_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return page, page_range
@@ -126,8 +129,9 @@ def _render(request, full_template: str, partial_template: str, context: dict):
 def directory(request):
     viewer = viewer_for(request.user)
     filters = DirectoryFilters.from_query(request.GET)
-    page, page_range = _page(request, search_organisations(viewer, filters).prefetch_related("value_chains"))
     facets = organisation_facets(viewer, filters)
+    page, page_range = _page(request, search_organisations(viewer, filters).prefetch_related("value_chains"),
+                             count=matching_count(facets, filters))
     labels = {(name, f.value): f.label for name, values in facets.items() for f in values}
     filter_query = _query_without(request.GET, "page")
     context = {
