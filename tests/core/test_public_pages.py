@@ -258,3 +258,14 @@ def test_language_change_on_account_page(as_user, member):
     client.post(reverse("account"), {"action": "language", "language": "xx"})
     member.refresh_from_db()
     assert member.language == "it"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["vendor/bootstrap/bootstrap.min.css", "vendor/htmx/htmx.min.js", "filiera.css",
+                                  "vendor/bootstrap-icons/bootstrap-icons.min.css"])
+def test_vendored_static_files_are_served(client, path):
+    from django.templatetags.static import static
+
+    response = client.get(static(path))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content if response.streaming else [response.content])
