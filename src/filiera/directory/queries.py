@@ -28,6 +28,16 @@ def _words(text: str) -> list[str]:
     return [w for w in fold(text).split() if w]
 
 
+def _many(params: QueryDict | dict, name: str) -> list[str]:
+    """The non-blank values of a repeatable parameter, from a query string or a plain dict (the API's)."""
+    if isinstance(params, QueryDict):
+        values = params.getlist(name)
+    else:
+        value = params.get(name) or []
+        values = value if isinstance(value, list) else [value]
+    return [v.strip() for v in values if v and v.strip()]
+
+
 @dataclass
 class DirectoryFilters:
     """The directory's filters. Every list holds the values the user ticked (OR inside a facet, AND across)."""
@@ -43,23 +53,15 @@ class DirectoryFilters:
 
     @classmethod
     def from_query(cls, params: QueryDict | dict) -> DirectoryFilters:
-        def many(name: str) -> list[str]:
-            if isinstance(params, QueryDict):
-                values = params.getlist(name)
-            else:
-                value = params.get(name) or []
-                values = value if isinstance(value, list) else [value]
-            return [v.strip() for v in values if v and v.strip()]
-
         q = params.get("q", "") if params else ""
         return cls(
             q=(q or "").strip()[:200],
-            kind=[k for k in many("kind") if k in OrganisationKind.values],
-            helix=[h for h in many("helix") if h in Helix.values],
-            country=[c.upper()[:2] for c in many("country")],
-            value_chain=many("value_chain"),
-            concept=many("concept"),
-            cluster=many("cluster"),
+            kind=[k for k in _many(params, "kind") if k in OrganisationKind.values],
+            helix=[h for h in _many(params, "helix") if h in Helix.values],
+            country=[c.upper()[:2] for c in _many(params, "country")],
+            value_chain=_many(params, "value_chain"),
+            concept=_many(params, "concept"),
+            cluster=_many(params, "cluster"),
             sme=str(params.get("sme", "")).lower() in ("1", "true", "on", "yes") if params else False,
         )
 
@@ -205,18 +207,10 @@ class OpportunityFilters:
     def from_query(cls, params: QueryDict | dict) -> OpportunityFilters:
         base = DirectoryFilters.from_query(params)
 
-        def many(name: str) -> list[str]:
-            if isinstance(params, QueryDict):
-                values = params.getlist(name)
-            else:
-                value = params.get(name) or []
-                values = value if isinstance(value, list) else [value]
-            return [v.strip() for v in values if v and v.strip()]
-
         return cls(
             q=base.q,
-            type=[t for t in many("type") if t in Opportunity.Type.values],
-            language=[lang[:8] for lang in many("language")],
+            type=[t for t in _many(params, "type") if t in Opportunity.Type.values],
+            language=[lang[:8] for lang in _many(params, "language")],
             value_chain=base.value_chain,
             concept=base.concept,
             cluster=base.cluster,
