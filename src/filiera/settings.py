@@ -134,6 +134,7 @@ CONTENT_LANGUAGES = [
     ("ca", _("Catalan")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["filiera.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Rome")
 USE_I18N = True
 USE_TZ = True

@@ -269,3 +269,11 @@ def test_vendored_static_files_are_served(client, path):
     response = client.get(static(path))
     assert response.status_code == 200
     assert b"".join(response.streaming_content if response.streaming else [response.content])
+
+
+@pytest.mark.django_db
+def test_not_found_page_has_the_layout(client):
+    response = client.get("/org/no-such-organisation/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Page not found" in body and 'href="/directory/"' in body  # the navigation is there

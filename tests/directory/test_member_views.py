@@ -500,8 +500,9 @@ def test_registration_creates_account_organisation_person_and_application(as_use
 
     # signed in, on "my organisations", with the notice
     page = content(client.get(response["Location"]))
-    assert "Riabilita Games Srl" in page and "Applicant" in page
-    assert "awaits the cluster staff" in page
+    # in the language the applicant chose (Italian)
+    assert "Riabilita Games Srl" in page and "Candidato" in page
+    assert "attende la valutazione dello staff del cluster" in page
 
 
 def test_registration_refuses_a_taken_username(as_user, cluster_a, member):

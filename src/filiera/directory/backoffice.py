@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz, process, utils
 
@@ -338,7 +339,7 @@ class AuditFilters:
 
 
 def audited_model_choices() -> list[tuple[str, str]]:
-    return [(label, str(model._meta.verbose_name).capitalize()) for label, model in AUDITED_MODELS.items()]
+    return [(label, capfirst(str(model._meta.verbose_name))) for label, model in AUDITED_MODELS.items()]
 
 
 def record_in_cluster(cluster: Cluster, model_label: str, object_id: str) -> bool:
@@ -456,9 +457,9 @@ def audit_rows(entries: Iterable[AuditEntry]) -> list[AuditRow]:
     names = _related_names(references)
     rows = []
     for entry, model, fields in parsed:
-        row = AuditRow(entry, str(model._meta.verbose_name).capitalize() if model else entry.model)
+        row = AuditRow(entry, capfirst(str(model._meta.verbose_name)) if model else entry.model)
         for name, model_field, old, new in fields:
-            label = str(model_field.verbose_name).capitalize() if model_field is not None else name
+            label = capfirst(str(model_field.verbose_name)) if model_field is not None else name
             row.changes.append(
                 AuditChange(name, label, _display(model_field, old, names), _display(model_field, new, names))
             )

@@ -76,7 +76,7 @@ class Organisation(models.Model):
     ref = models.CharField(
         _("reference"), max_length=40, unique=True, null=True, blank=True, help_text=_("External id, e.g. the EU PIC")
     )
-    slug = models.SlugField(unique=True, max_length=120)
+    slug = models.SlugField(_("address name"), unique=True, max_length=120)
     name = models.CharField(_("name"), max_length=255)
     short_name = models.CharField(_("short name"), max_length=80, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=OrganisationKind.choices, default=OrganisationKind.OTHER)
@@ -92,8 +92,9 @@ class Organisation(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     keywords = models.CharField(_("keywords"), max_length=500, blank=True, help_text=_("Separated by ';'"))
-    value_chains = models.ManyToManyField(ValueChain, blank=True, related_name="organisations")
-    concepts = models.ManyToManyField(Concept, blank=True, related_name="organisations")
+    value_chains = models.ManyToManyField(ValueChain, blank=True, related_name="organisations",
+                                          verbose_name=_("value chains"))
+    concepts = models.ManyToManyField(Concept, blank=True, related_name="organisations", verbose_name=_("competences"))
     visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     verified = models.BooleanField(_("verified"), default=True)
     # Accent-folded text of the searchable fields; kept by save(). The matching engine replaces it later.
@@ -148,8 +149,10 @@ class Membership(models.Model):
         LARGE = "large", _("Large (enterprise, university, hospital)")
         HONORARY = "honorary", _("Honorary / founding")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships",
+                                     verbose_name=_("organisation"))
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="memberships",
+                                verbose_name=_("cluster"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.APPLICANT)
     fee_tier = models.CharField(_("fee tier"), max_length=12, choices=FeeTier.choices, blank=True, default="")
     applied_on = models.DateField(_("applied on"), default=timezone.localdate)
@@ -169,15 +172,19 @@ class Membership(models.Model):
         verbose_name = _("membership")
 
     def __str__(self) -> str:
-        return f"{self.organisation} in {self.cluster} ({self.status})"
+        return _("%(org)s in %(cluster)s (%(status)s)") % {
+            "org": self.organisation, "cluster": self.cluster, "status": self.get_status_display()
+        }
 
 
 class Person(models.Model):
     """A contact of an organisation. Consents are stored with the moment they were given."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people",
+                                     verbose_name=_("organisation"))
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person",
+        verbose_name=_("user account"),
     )
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
@@ -233,26 +240,30 @@ class Opportunity(models.Model):
         HIDDEN = "hidden", _("Hidden by staff")
         ARCHIVED = "archived", _("Archived")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="opportunities")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="opportunities",
+                                     verbose_name=_("organisation"))
     cluster = models.ForeignKey(
         Cluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities",
-        help_text=_("The cluster whose staff moderate it"),
+        verbose_name=_("cluster"), help_text=_("The cluster whose staff moderate it"),
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               verbose_name=_("author"))
     type = models.CharField(_("type"), max_length=24, choices=Type.choices)
     title = models.CharField(_("title"), max_length=200)
     summary = models.CharField(_("summary"), max_length=500)
     body = models.TextField(_("description"), blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.CONTENT_LANGUAGES, default="en")
-    concepts = models.ManyToManyField(Concept, blank=True, related_name="opportunities")
-    value_chains = models.ManyToManyField(ValueChain, blank=True, related_name="opportunities")
+    concepts = models.ManyToManyField(Concept, blank=True, related_name="opportunities", verbose_name=_("competences"))
+    value_chains = models.ManyToManyField(ValueChain, blank=True, related_name="opportunities",
+                                          verbose_name=_("value chains"))
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("reviewed by"),
     )
     moderation_note = models.CharField(_("moderation note"), max_length=300, blank=True)
     search_text = models.TextField(editable=False, blank=True, default="")

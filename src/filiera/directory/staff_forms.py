@@ -64,7 +64,7 @@ class NewMemberForm(forms.ModelForm):
     """The main profile fields of an organisation that staff add directly as an active member."""
 
     website = forms.URLField(
-        label=_("website"), max_length=300, required=False, assume_scheme="https",
+        label=_("Website"), max_length=300, required=False, assume_scheme="https",
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
     value_chains = forms.ModelMultipleChoiceField(

@@ -17,6 +17,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -329,12 +330,13 @@ def register(request, cluster_slug):
             add_service_error(form, error, REGISTRATION_FIELD_OF)
         else:
             login(request, user)
-            messages.success(
-                request,
-                _("Welcome! The application of %(organisation)s to %(cluster)s awaits the cluster staff; you will "
-                  "receive an email when they decide. Meanwhile you can complete your profile.")
-                % {"organisation": form.cleaned_data["org_name"], "cluster": cluster},
-            )
+            with translation.override(user.language):  # the next page speaks the language they chose
+                messages.success(
+                    request,
+                    _("Welcome! The application of %(organisation)s to %(cluster)s awaits the cluster staff; you "
+                      "will receive an email when they decide. Meanwhile you can complete your profile.")
+                    % {"organisation": form.cleaned_data["org_name"], "cluster": cluster},
+                )
             response = redirect("directory:my_organisations")
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
             return response
