@@ -1,8 +1,8 @@
 """The audit log: every create, change and delete of an audited model, with who, when, fields, old and new values.
 
 Recording hangs off model signals so that nothing escapes it — web pages, the API, imports, the Django admin and
-the shell all write through the ORM. Who acted comes from a context variable set by the request middleware, by
-the API authentication and by commands (`with acting_as(user):`).
+the shell all write through the ORM. Who acted comes from a context variable set, for the length of one request,
+call or command, by `with acting_as(user):` (the request middleware, the API and commands do this).
 
 Models opt in with `register(Model, organisation=..., cluster=...)`, naming how to find the organisation and the
 cluster an entry belongs to (staff of those clusters may read it).
@@ -37,13 +37,6 @@ def acting_as(user, label: str = ""):
     finally:
         _actor.reset(token)
         _actor_label.reset(token_label)
-
-
-def set_actor(user) -> None:
-    """Set the actor for the rest of the current context (used by middleware and API authentication)."""
-    authenticated = user is not None and getattr(user, "is_authenticated", False)
-    _actor.set(user if authenticated else None)
-    _actor_label.set(user.get_username() if authenticated else "anonymous")
 
 
 def _jsonable(value):
