@@ -11,6 +11,19 @@ unset DATABASE_URL
 export FILIERA_VAR_DIR="${FILIERA_VAR_DIR:-$(mktemp -d)}"
 skipped=()
 fail() { echo "FAILED: $*" >&2; exit 1; }
+passed=0
+# Run one pytest pass, show its output and add its passed tests to the total.
+run_pass() {
+  local log
+  log=$(mktemp)
+  "$@" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  local n
+  n=$(tail -n 3 "$log" | grep -oE '[0-9]+ passed' | tail -n 1 | grep -oE '[0-9]+')
+  passed=$((passed + ${n:-0}))
+  rm -f "$log"
+  return "$status"
+}
 
 banner() { printf '\n==== %s ====\n' "$*"; }
 
@@ -27,11 +40,11 @@ fi
 $BIN/python scripts/check_translations.py || fail "translations"
 
 banner "suite on SQLite"
-$BIN/pytest -q -m "not browser" -p no:cacheprovider || fail "suite on SQLite"
+run_pass $BIN/pytest -q -m "not browser" -p no:cacheprovider || fail "suite on SQLite"
 
 banner "suite on PostgreSQL ($PG_URL)"
 if $BIN/python -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$PG_URL" 2>/dev/null; then
-  DATABASE_URL="$PG_URL" $BIN/pytest -q -m "not browser" -p no:cacheprovider || fail "suite on PostgreSQL"
+  DATABASE_URL="$PG_URL" run_pass $BIN/pytest -q -m "not browser" -p no:cacheprovider || fail "suite on PostgreSQL"
 else
   [ "$REQUIRE_ALL" = "1" ] && fail "PostgreSQL is not reachable at $PG_URL and FILIERA_REQUIRE_ALL=1"
   skipped+=("PostgreSQL pass: no server at $PG_URL (set DATABASE_URL)")
@@ -44,7 +57,7 @@ if [ ! -x "$CHROMIUM" ] && [ "$(id -u)" = "0" ] && command -v apt-get > /dev/nul
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null) || true
 fi
 if [ -x "$CHROMIUM" ]; then
-  CHROMIUM="$CHROMIUM" $BIN/pytest -q -m browser -p no:cacheprovider || fail "browser tests"
+  CHROMIUM="$CHROMIUM" run_pass $BIN/pytest -q -m browser -p no:cacheprovider || fail "browser tests"
 else
   [ "$REQUIRE_ALL" = "1" ] && fail "chromium is missing at $CHROMIUM and FILIERA_REQUIRE_ALL=1"
   skipped+=("browser tests: no chromium at $CHROMIUM (apt-get install chromium, or set CHROMIUM)")
@@ -55,3 +68,4 @@ if [ ${#skipped[@]} -gt 0 ]; then
   for s in "${skipped[@]}"; do echo "  SKIPPED: $s"; done
 fi
 banner "all passes green"
+echo "total: ${passed} passed, 0 failed"
