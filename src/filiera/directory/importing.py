@@ -40,7 +40,7 @@ from charset_normalizer.md import mess_ratio
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -975,8 +975,25 @@ def import_organisations(viewer: Viewer, data: bytes, filename: str, *, cluster:
         report.applied = False
         report.errors.append(Problem(_("The directory changed while the file was being imported, so nothing was "
                                        "imported. Import the file again.")))
+    if report.applied and len(report.rows) >= REFRESH_STATISTICS_AFTER:
+        _refresh_statistics()
     report.seconds = time.monotonic() - started
     return report
+
+
+# After a large import the query planner's statistics are stale (the directory's facet queries then pick slow
+# plans until autovacuum catches up); refresh them at once.
+REFRESH_STATISTICS_AFTER = 1000
+
+
+def _refresh_statistics() -> None:
+    tables = [Organisation._meta.db_table, Membership._meta.db_table, AuditEntry._meta.db_table]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+        elif connection.vendor == "sqlite":
+            for table in tables:
+                cursor.execute("ANALYZE " + connection.ops.quote_name(table))
 
 
 def _skip_invalid_rows(report: ImportReport) -> None:
