@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PORT="${PORT:-8000}"
+export SITE_URL="${SITE_URL:-http://127.0.0.1:${PORT}}"  # links in the emails the worker sends
 
 $BIN/filiera migrate --noinput
 $BIN/filiera demo --if-empty
