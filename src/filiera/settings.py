@@ -39,10 +39,12 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)  # whitenoise expects STATIC_ROOT to exist
 
 DEBUG = env_bool("DEBUG", False)
+# Production mode: refuses to start without a secret key or with DEBUG on, and makes cookies HTTPS-only.
+PRODUCTION = env_bool("FILIERA_PRODUCTION", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
+if PRODUCTION and (DEBUG or not SECRET_KEY):
+    raise RuntimeError("FILIERA_PRODUCTION=1 needs SECRET_KEY set and DEBUG off.")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("FILIERA_PRODUCTION", False):
-        raise RuntimeError("SECRET_KEY must be set in production (FILIERA_PRODUCTION=1).")
     SECRET_KEY = "filiera-development-key-not-for-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
@@ -148,11 +150,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if env_bool("FILIERA_PRODUCTION", False)
+        if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = not env_bool("FILIERA_PRODUCTION", False)
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -188,8 +190,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None

@@ -87,3 +87,17 @@ def test_unverified_applicant_is_hidden_until_approved(org_applicant, applicant_
     services.change_membership_status(fresh_viewer(staff), Membership.objects.get(organisation=org_applicant),
                                       Membership.Status.ACTIVE)
     assert viewer_for(None).visible_organisations().filter(pk=org_applicant.pk).exists()
+
+
+@pytest.mark.django_db
+def test_drafts_moderated_by_another_cluster_stay_hidden_from_this_clusters_staff(org_b, cluster_a, cluster_b, staff):
+    from filiera.directory.models import Membership
+
+    Membership.objects.create(organisation=org_b, cluster=cluster_a, status=Membership.Status.ACTIVE)
+    draft = Opportunity.objects.create(organisation=org_b, cluster=cluster_b, type=Opportunity.Type.BUSINESS_OFFER,
+                                       title="Draft for Beta", summary="s", status=Opportunity.Status.DRAFT)
+    published = Opportunity.objects.create(organisation=org_b, cluster=cluster_b, title="Members only", summary="s",
+                                           type=Opportunity.Type.BUSINESS_OFFER, visibility=Visibility.PRIVATE)
+    visible = viewer_for(staff).visible_opportunities()
+    assert not visible.filter(pk=draft.pk).exists()
+    assert visible.filter(pk=published.pk).exists()

@@ -39,3 +39,11 @@ def test_person_delete_logged_under_its_organisation(org_a):
     deleted = AuditEntry.objects.get(model="directory.person", object_id=str(pk), action="delete")
     assert deleted.organisation_id == org_a.pk
     assert deleted.changes["email"] == ["g@example.org", None]
+
+
+@pytest.mark.django_db
+def test_deleting_a_user_records_the_unlinked_person(member, org_a):
+    person = Person.objects.get(user=member)
+    member.delete()
+    entry = AuditEntry.objects.filter(model="directory.person", object_id=str(person.pk), action="update").first()
+    assert entry is not None and entry.changes["user_id"][1] is None

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from filiera.core.models import ApiToken, ExcellenceLabel, Network
-from filiera.directory.models import Membership, Organisation, Visibility
+from filiera.directory.models import Membership, Opportunity, Organisation, Visibility
 from tests.conftest import PASSWORD, make_member, make_user
 
 
@@ -51,6 +51,20 @@ def test_home_shows_clusters_and_public_opportunities(as_user, labelled_cluster,
     assert reverse("directory:directory") in body and reverse("login") in body
     for secret in ("Pays late", "Board seat promised"):
         assert secret not in body
+
+
+@pytest.mark.django_db
+def test_home_lists_the_six_newest_live_opportunities(as_user, org_a, cluster_a):
+    today = datetime.date.today()
+    common = {"organisation": org_a, "cluster": cluster_a, "type": Opportunity.Type.TECHNOLOGY_OFFER,
+              "summary": "A summary", "visibility": Visibility.PUBLIC}
+    live = [Opportunity.objects.create(title=f"Live offer {n}", **common) for n in range(7)]
+    Opportunity.objects.create(title="Expired offer", expires_on=today - datetime.timedelta(days=2), **common)
+    Opportunity.objects.create(title="Draft offer", status=Opportunity.Status.DRAFT, **common)
+    Opportunity.objects.create(title="Hidden offer", status=Opportunity.Status.HIDDEN, **common)
+
+    recent = as_user(None).get(reverse("home")).context["recent_opportunities"]
+    assert [o.title for o in recent] == [o.title for o in reversed(live[1:])]
 
 
 @pytest.mark.django_db

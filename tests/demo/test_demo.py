@@ -288,3 +288,11 @@ def test_fictional_names_are_not_real_european_research_organisations():
     plan = build_plan(datetime.date(2027, 3, 1))
     clashes = [o.name for o in plan.organisations if o.fictional and core(o.name) in real]
     assert clashes == []
+
+
+def test_demo_refuses_to_load_in_production(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="never loaded in production"):
+        call_command("demo")

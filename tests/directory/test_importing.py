@@ -507,9 +507,12 @@ def test_staff_cannot_change_an_organisation_of_other_clusters(cluster_a, staff,
     report = import_organisations(viewer_for(staff), data, "b.csv", cluster=cluster_a, user=staff)
     assert report.applied
     assert "only the staff of its own clusters may change it" in str(report.warnings[0])
+    # and it does not join cluster_a: another cluster keeps it, so it must apply (else cluster_a's staff would
+    # gain the right to edit it and read its people)
+    assert "it does not join" in str(report.warnings[1]) and report.rows[0].membership == "not_joined"
     org_b.refresh_from_db()
     assert org_b.city == "Odense"
-    assert Membership.objects.get(cluster=cluster_a, organisation=org_b).status == "active"
+    assert not Membership.objects.filter(cluster=cluster_a, organisation=org_b).exists()
 
 
 def test_staff_cannot_reach_an_organisation_they_may_not_see(cluster_a, staff):
@@ -539,3 +542,11 @@ def test_admin_viewer_without_cluster_imports():
                                   actor_label="import")
     assert report.applied and report.to_create == 1
     assert Organisation.objects.get(ref="A").country == "GR"
+
+
+def test_likely_duplicates_name_only_organisations_the_staff_may_see(cluster_a, staff):
+    Organisation.objects.create(slug="hidden-bio", ref="999", name="Hidden Private Biotech", country="IT",
+                                visibility="private")
+    report = import_organisations(viewer_for(staff), b"ref,name,country\nN-1,Hidden Private Biotech Srl,IT\n",
+                                  "d.csv", cluster=cluster_a, user=staff, dry_run=True)
+    assert not any("Hidden Private Biotech" in str(problem) and "999" in str(problem) for problem in report.duplicates)

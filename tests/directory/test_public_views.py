@@ -319,6 +319,19 @@ def test_profile_emails_for_members_of_its_clusters(as_user, org_a, contacts, fe
 
 
 @pytest.mark.django_db
+def test_profile_emails_for_admins_but_not_for_members_of_clusters_it_only_applies_to(
+    as_user, org_a, contacts, admin, cluster_b, outsider_member
+):
+    url = reverse("directory:profile", args=["medsense"])
+    assert "giulia.contatto@example.org" in as_user(admin).get(url).content.decode()
+    # applying to Beta does not open its contacts to Beta's members; becoming an active member there does
+    membership = Membership.objects.create(organisation=org_a, cluster=cluster_b, status=Membership.Status.APPLICANT)
+    assert "giulia.contatto@example.org" not in as_user(outsider_member).get(url).content.decode()
+    Membership.objects.filter(pk=membership.pk).update(status=Membership.Status.ACTIVE)
+    assert "giulia.contatto@example.org" in as_user(outsider_member).get(url).content.decode()
+
+
+@pytest.mark.django_db
 def test_profile_buttons_for_editors_and_staff(as_user, org_a, member, staff, fellow, outsider, admin):
     url = reverse("directory:profile", args=["medsense"])
     membership = Membership.objects.get(organisation=org_a)
@@ -456,6 +469,23 @@ def test_opportunity_detail_public(as_user, opportunity_a, value_chain, concept,
         assert reverse("directory:profile", args=["medsense"]) in body
         assert "Biomedical devices" in body and "Telemonitoring" in body and "Technology offer" in body
         assert reverse("directory:opportunity_edit", args=[opportunity_a.pk]) not in body
+
+
+@pytest.mark.django_db
+def test_profile_lists_live_opportunities_and_all_of_them_to_its_editors(
+    as_user, opportunity_a, private_opportunity_a, more_opportunities, fellow, outsider_member, member, staff
+):
+    url = reverse("directory:profile", args=["medsense"])
+
+    def listed(user) -> set[str]:
+        return {o.title for o in as_user(user).get(url).context["opportunities"]}
+
+    live = {opportunity_a.title}
+    assert listed(None) == live and listed(outsider_member) == live
+    assert listed(fellow) == live | {private_opportunity_a.title}  # members-only, for a fellow member
+    # the organisation and its cluster's staff also see the expired, draft and hidden ones
+    everything = live | {private_opportunity_a.title, "Old distribution offer", "Draft request", "Miracle cure"}
+    assert listed(member) == everything and listed(staff) == everything
 
 
 @pytest.mark.django_db

@@ -412,3 +412,59 @@ def test_visibility_is_validated(member, org_a):
                                             {**OPPORTUNITY_DATA, "visibility": Visibility.NETWORK})
     assert opportunity.visibility == Visibility.NETWORK
 
+
+
+# --- review findings ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_staff_cannot_enrol_an_organisation_run_by_its_representatives(org_a, member, outsider, cluster_b):
+    with pytest.raises(ValidationError):
+        services.add_existing_member(viewer_for(outsider), org_a, cluster_b)
+    assert not org_a.memberships.filter(cluster=cluster_b).exists()
+    assert not viewer_for(outsider).can_edit_organisation(org_a)
+
+
+@pytest.mark.django_db
+def test_staff_lose_edit_rights_after_rejection_or_departure(org_a, cluster_b, outsider):
+    from filiera.directory.models import Membership
+
+    membership = Membership.objects.create(organisation=org_a, cluster=cluster_b, status=Membership.Status.ACTIVE)
+    assert viewer_for(outsider).can_edit_organisation(org_a)
+    for status in (Membership.Status.LEFT, Membership.Status.REJECTED):
+        Membership.objects.filter(pk=membership.pk).update(status=status)
+        fresh = type(outsider).objects.get(pk=outsider.pk)
+        assert not viewer_for(fresh).can_edit_organisation(org_a)
+        assert not viewer_for(fresh).people_filter() or not org_a.people.filter(viewer_for(fresh).people_filter())
+
+
+@pytest.mark.django_db
+def test_rewriting_an_approved_opportunity_sends_it_back_to_review(opportunity_a, member, staff):
+    services.moderate_opportunity(viewer_for(staff), opportunity_a, approve=True)
+    opportunity_a.refresh_from_db()
+    assert opportunity_a.reviewed_at is not None
+    services.save_opportunity(viewer_for(member), opportunity_a.organisation, {"title": "Something else entirely"},
+                              opportunity=opportunity_a)
+    opportunity_a.refresh_from_db()
+    assert opportunity_a.reviewed_at is None and opportunity_a.reviewed_by is None
+    # staff edits keep the review
+    services.moderate_opportunity(viewer_for(staff), opportunity_a, approve=True)
+    services.save_opportunity(viewer_for(staff), opportunity_a.organisation, {"summary": "Tidied by the staff"},
+                              opportunity=opportunity_a)
+    opportunity_a.refresh_from_db()
+    assert opportunity_a.reviewed_at is not None
+
+
+@pytest.mark.django_db
+def test_staff_post_for_a_member_lands_in_their_own_queue(org_a, cluster_a, cluster_b, outsider):
+    import datetime
+
+    from filiera.directory.models import Membership, Opportunity
+
+    Membership.objects.create(organisation=org_a, cluster=cluster_b, status=Membership.Status.ACTIVE,
+                              joined_on=datetime.date(2024, 1, 1))
+    opportunity = services.save_opportunity(
+        viewer_for(outsider), org_a,
+        {"type": Opportunity.Type.BUSINESS_OFFER, "title": "Distribution in Denmark", "summary": "Partners wanted"},
+    )
+    assert opportunity.cluster == cluster_b

@@ -177,6 +177,31 @@ def test_dashboard_figures_are_this_clusters_only(as_user, observer, cluster_a, 
 
 
 @pytest.mark.django_db
+def test_dashboard_names_countries(as_user, observer, org_a, cluster_a):
+    hospital = Organisation.objects.create(slug="hosp", name="Odense Hospital", kind="hospital", country="DK")
+    Membership.objects.create(organisation=hospital, cluster=cluster_a, status=Membership.Status.ACTIVE)
+    content = as_user(observer).get(url("dashboard")).content.decode()
+    section = content[content.index('id="country-heading"'):content.index('id="opp-heading"')]
+    assert '<th scope="row" class="fw-normal">Italy</th>' in section and 'aria-label="Denmark"' in section
+    assert ">IT<" not in section and ">DK<" not in section
+
+
+@pytest.mark.django_db
+def test_dashboard_queues_show_ten_and_count_all(as_user, staff, cluster_a, org_a):
+    for n in range(12):
+        org = Organisation.objects.create(slug=f"applicant-{n}", name=f"Applicant {n:02}", kind="sme", country="IT")
+        Membership.objects.create(organisation=org, cluster=cluster_a, status=Membership.Status.APPLICANT)
+    for n in range(3):
+        Opportunity.objects.create(organisation=org_a, cluster=cluster_a, type=Opportunity.Type.BUSINESS_OFFER,
+                                   title=f"Offer {n}", summary="To review", visibility=Visibility.PUBLIC)
+    response = as_user(staff).get(url("dashboard"))
+    context = response.context
+    assert (len(context["pending"]), context["pending_count"]) == (10, 12)
+    assert (len(context["to_review"]), context["to_review_count"]) == (3, 3)
+    assert "All applications" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_dashboard_for_staff_lists_applications_reviews_and_audit(as_user, staff, applicant_membership,
                                                                   opportunity_a, opportunity_b):
     response = as_user(staff).get(url("dashboard"))
@@ -316,7 +341,7 @@ def test_export_members_csv_and_xlsx(as_user, staff, membership_a, applicant_mem
 
 NEW_ORG = {"name": "Riabilita Games Srl", "short_name": "", "kind": "startup", "is_sme": "on", "country": "it",
            "region": "ITH5", "city": "Parma", "postcode": "43121", "website": "https://riabilita.example",
-           "language": "it", "languages_spoken": "it,en", "description": "Serious games for rehabilitation",
+           "language": "it", "languages_spoken": ["it", "en"], "description": "Serious games for rehabilitation",
            "keywords": "games;rehabilitation", "visibility": "public", "ref": ""}
 
 
@@ -345,6 +370,38 @@ def test_member_new_keeps_input_on_errors(as_user, staff):
 
 
 @pytest.mark.django_db
+def test_member_new_validates_like_the_profile_form(as_user, staff):
+    client = as_user(staff)
+    response = client.post(url("member_new"), {**NEW_ORG, "country": "XX", "languages_spoken": ["it", "klingon"]})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) == {"country", "languages_spoken"}
+    content = response.content.decode()
+    assert "Enter the two-letter ISO code" in content
+    # what was typed stays, and the wrong fields are marked for the eye and for screen readers
+    assert 'value="XX"' in content and 'value="Parma"' in content and "Serious games for rehabilitation" in content
+    assert 'value="games;rehabilitation"' in content
+    assert 'class="text-uppercase form-control is-invalid"' in content
+    assert 'aria-invalid="true"' in content
+    assert not Organisation.objects.filter(name="Riabilita Games Srl").exists()
+
+    # the EU's code for the United Kingdom is stored as ISO; keywords are tidied as on the member's own form
+    response = client.post(url("member_new"), {**NEW_ORG, "country": "uk", "keywords": " games ;; rehab;games "})
+    assert response.status_code == 302
+    org = Organisation.objects.get(name="Riabilita Games Srl")
+    assert (org.country, org.keywords, org.languages_spoken) == ("GB", "games; rehab", "it,en")
+
+
+@pytest.mark.django_db
+def test_member_new_refuses_a_reference_already_used(as_user, staff, org_b):
+    Organisation.objects.filter(pk=org_b.pk).update(ref="PIC-999")
+    response = as_user(staff).post(url("member_new"), {**NEW_ORG, "ref": "PIC-999"})
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["ref"]
+    assert not Organisation.objects.filter(name="Riabilita Games Srl").exists()
+
+
+@pytest.mark.django_db
 def test_member_new_warns_of_likely_duplicates_then_creates_anyway(as_user, staff, org_a, cluster_a):
     client = as_user(staff)
     data = {**NEW_ORG, "name": "Medsense SRL", "website": ""}
@@ -364,6 +421,8 @@ def test_member_new_warns_of_likely_duplicates_then_creates_anyway(as_user, staf
 @pytest.mark.django_db
 def test_member_new_links_an_existing_organisation(as_user, staff, org_b, cluster_a):
     Organisation.objects.filter(pk=org_b.pk).update(website="https://www.velfaerd.example/en/")
+    # it left Beta and has no representative: nobody else keeps it, so Alpha's staff may enrol it themselves
+    Membership.objects.filter(organisation=org_b).update(status=Membership.Status.LEFT)
     client = as_user(staff)
     data = {**NEW_ORG, "name": "VR Robotics", "country": "DK", "website": "http://velfaerd.example"}
     response = client.post(url("member_new"), data)

@@ -14,6 +14,8 @@ Rules
   clusters), private (the organisation itself and the staff of its clusters).
 - Unverified organisations (self-registered applicants) are seen only by their representatives and the staff of
   their clusters until the staff approve a membership.
+- A cluster's staff act on an organisation while its membership is live (active, applicant, lapsed); after a
+  rejection or a departure they keep its records in their back office but no longer edit it.
 - Cluster-private data outside the request's cluster is a 404, never a 403.
 """
 
@@ -87,6 +89,18 @@ class Viewer:
             return True
         return bool(self.staff_cluster_ids & organisation_cluster_ids(organisation))
 
+    def editable_organisation_ids(self, organisation_ids) -> set[int]:
+        """Of these organisations, those the viewer may edit (can_edit_organisation for many at once)."""
+        ids = set(organisation_ids)
+        if self.is_admin:
+            return ids
+        from filiera.directory.models import Membership
+
+        staff_of = Membership.objects.filter(
+            organisation_id__in=ids, cluster_id__in=self.staff_cluster_ids, status__in=live_statuses()
+        ).values_list("organisation_id", flat=True)
+        return (ids & self.organisation_ids) | set(staff_of)
+
     def organisation_filter(self) -> Q:
         """A Q over Organisation for the profiles this viewer may see."""
         if self.is_admin:
@@ -98,7 +112,7 @@ class Viewer:
         q = Q(visibility=Visibility.PUBLIC, verified=True)
         if not self.is_authenticated:
             return q
-        live = [Membership.Status.ACTIVE, Membership.Status.APPLICANT, Membership.Status.LAPSED]
+        live = live_statuses()
         # The staff of a cluster see all its members' profiles whatever their visibility, so the network and
         # members branches only need the clusters the staff branch does not cover (fewer subqueries to run).
         staff = self.staff_cluster_ids
@@ -153,8 +167,14 @@ class Viewer:
                 ).values("organisation_id")
                 q |= published & Q(visibility=Visibility.MEMBERS, organisation_id__in=in_my_clusters)
             if self.staff_cluster_ids:
-                staff_of = Membership.objects.filter(cluster_id__in=self.staff_cluster_ids).values("organisation_id")
-                q |= Q(cluster_id__in=self.staff_cluster_ids) | Q(organisation_id__in=staff_of)
+                staff_of = Membership.objects.filter(
+                    cluster_id__in=self.staff_cluster_ids, status__in=live_statuses()
+                ).values("organisation_id")
+                # The moderating staff see every status; the staff of the organisation's other clusters see its
+                # published posts whatever their visibility, but not the drafts another cluster moderates.
+                q |= Q(cluster_id__in=self.staff_cluster_ids)
+                q |= Q(cluster__isnull=True, organisation_id__in=staff_of)
+                q |= published & Q(organisation_id__in=staff_of)
             if self.organisation_ids:
                 q |= Q(organisation_id__in=self.organisation_ids)
         return q
@@ -191,14 +211,27 @@ class Viewer:
         q = Q(organisation_id__in=self.organisation_ids)
         if self.staff_cluster_ids:
             q |= Q(
-                organisation_id__in=Membership.objects.filter(cluster_id__in=self.staff_cluster_ids).values(
-                    "organisation_id"
-                )
+                organisation_id__in=Membership.objects.filter(
+                    cluster_id__in=self.staff_cluster_ids, status__in=live_statuses()
+                ).values("organisation_id")
             )
         return q
 
     def can_manage_people_of(self, organisation) -> bool:
         return self.can_edit_organisation(organisation)
+
+    def can_see_contact_emails(self, organisation) -> bool:
+        """Contact emails on a profile: for the organisation itself, the staff of its clusters and fellow members
+        of a cluster where it is an active member. Visitors and everyone else see names and job titles only."""
+        if self.is_admin or self.represents(organisation.pk):
+            return True
+        if self.staff_cluster_ids & organisation_cluster_ids(organisation):
+            return True
+        from filiera.directory.models import Membership
+
+        return organisation.memberships.filter(
+            cluster_id__in=self.member_cluster_ids, status=Membership.Status.ACTIVE
+        ).exists() if self.member_cluster_ids else False
 
     def can_appoint_representatives(self, organisation) -> bool:
         """Who may make a contact a representative (who then edits the organisation): platform admins and the
@@ -206,9 +239,17 @@ class Viewer:
         return self.is_admin or bool(self.staff_cluster_ids & organisation_cluster_ids(organisation))
 
 
+def live_statuses() -> list[str]:
+    """Membership statuses that give a cluster's staff a say over the organisation. Once an application is rejected
+    or the organisation has left, the cluster keeps its records but no longer edits it."""
+    from filiera.directory.models import Membership
+
+    return [Membership.Status.ACTIVE, Membership.Status.APPLICANT, Membership.Status.LAPSED]
+
+
 def organisation_cluster_ids(organisation) -> set[int]:
-    """Clusters the organisation is (or applies to be, or was) a member of."""
-    return set(organisation.memberships.values_list("cluster_id", flat=True))
+    """Clusters the organisation is a member of, applies to, or has lapsed in."""
+    return set(organisation.memberships.filter(status__in=live_statuses()).values_list("cluster_id", flat=True))
 
 
 ANONYMOUS = Viewer()

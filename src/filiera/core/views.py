@@ -6,14 +6,15 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from filiera.core import services
 from filiera.core.access import viewer_for
 from filiera.core.models import Cluster, ExcellenceLabel, Network
-from filiera.directory.models import Membership, Opportunity, Organisation, OrganisationKind
+from filiera.directory.models import Membership, Organisation, OrganisationKind
+from filiera.directory.queries import OpportunityFilters, search_opportunities
 
 MEMBERS_SHOWN = 60  # the cluster page lists this many members; the directory, filtered by cluster, lists them all
 
@@ -29,13 +30,7 @@ def _clusters_with_counts():
 
 def home(request):
     viewer = viewer_for(request.user)
-    recent = (
-        viewer.visible_opportunities(Opportunity.objects.filter(status=Opportunity.Status.PUBLISHED))
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
-        .select_related("organisation")
-        .prefetch_related("concepts")
-        .order_by("-created_at")[:6]
-    )
+    recent = search_opportunities(viewer, OpportunityFilters()).prefetch_related("concepts")[:6]
     return render(request, "core/home.html", {"clusters": _clusters_with_counts(), "recent_opportunities": recent})
 
 

@@ -14,3 +14,21 @@ class DirectoryConfig(AppConfig):
         audit.register(Membership, organisation=lambda m: m.organisation_id, cluster=lambda m: m.cluster_id)
         audit.register(Person, organisation=lambda p: p.organisation_id)
         audit.register(Opportunity, organisation=lambda o: o.organisation_id, cluster=lambda o: o.cluster_id)
+
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import pre_delete
+
+        pre_delete.connect(_unlink_deleted_user, sender=get_user_model(), weak=False)
+
+
+def _unlink_deleted_user(sender, instance, **kwargs):
+    """Deleting a user would null its links to people and opportunities with a plain SQL UPDATE that the audit log
+    never sees; unlink them through the ORM first, so that the change is recorded."""
+    from filiera.directory.models import Opportunity, Person
+
+    for person in Person.objects.filter(user=instance):
+        person.user = None
+        person.save(update_fields=["user"])
+    for opportunity in Opportunity.objects.filter(author=instance):
+        opportunity.author = None
+        opportunity.save(update_fields=["author"])

@@ -75,7 +75,7 @@ class DashboardFigures:
     left: int
     by_kind: list[Bar]
     by_helix: list[Bar]
-    by_country: list[Bar]
+    by_country: list[Bar]  # labelled with ISO codes: the dashboard names them with the country_name filter
     sme_count: int
     sme_percent: int
     joined_this_year: int

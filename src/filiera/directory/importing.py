@@ -17,6 +17,9 @@ Rules a user can rely on (the command's help and the import page repeat them):
   A CORDIS type is coarse, so on an existing organisation it only replaces the kind "other".
 - An invalid website is a warning, not an error: the website is ignored (real registers are full of them).
 - A short name longer than 80 characters is a warning and is cut.
+- With a cluster, new and matched organisations become its active members, except an existing organisation kept
+  by its own representatives or by another cluster (a warning): it must apply, or the importing staff would gain
+  the right to edit it.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from filiera.core.countries import COUNTRY_ALIASES, COUNTRY_CODES
 from filiera.core.models import AuditEntry, Cluster, ValueChain
 from filiera.directory.exporting import ORGANISATION_COLUMNS
 from filiera.directory.models import Membership, Organisation, OrganisationKind, fold
+from filiera.directory.services import change_membership_status, self_managed_organisation_ids
 
 REQUIRED_COLUMNS = ("ref", "name", "country")
 COLUMN_ALIASES = {"type": "kind"}  # CORDIS calls the kind "type"
@@ -164,7 +168,8 @@ class RowPlan:
                 self.INVALID: _("error")}[self.action]
 
     def get_membership_display(self) -> str:
-        labels = {"join": _("joins"), "activate": _("application accepted"), "active": _("already a member"), "": ""}
+        labels = {"join": _("joins"), "activate": _("application accepted"), "active": _("already a member"),
+                  "not_joined": _("does not join (must apply)"), "": ""}
         if self.membership in labels:
             return labels[self.membership]
         return _("kept: %(status)s") % {"status": Membership.Status(self.membership).label}
@@ -190,6 +195,8 @@ class ImportReport:
     seconds: float = 0.0
     # Existing organisations the plan updates or links, by id (loaded once, saved by the apply step).
     organisations: dict[int, Organisation] = field(default_factory=dict, repr=False)
+    # The cluster's memberships of those organisations (with --cluster).
+    memberships: dict[int, Membership] = field(default_factory=dict, repr=False)
 
     def _count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -871,14 +878,19 @@ def plan_import(data: bytes, filename: str, *, viewer: Viewer, cluster: Cluster 
         for organisation_id, chain_id in links.values_list("organisation_id", "valuechain_id"):
             chains_of[organisation_id].add(chain_id)
     visible = set(matched_ids)
+    editable = set(matched_ids)
     if not viewer.is_admin:
-        visible = set()
+        visible, editable = set(), set()
         for chunk in _chunks(matched_ids):
             visible |= set(viewer.visible_organisations().filter(pk__in=chunk).values_list("pk", flat=True))
-    memberships: dict[int, Membership] = {}
+            editable |= viewer.editable_organisation_ids(chunk)
+    memberships = report.memberships
+    self_managed: set[int] = set()
     if cluster is not None:
         for chunk in _chunks(matched_ids):
             memberships.update({m.organisation_id: m for m in cluster.memberships.filter(organisation_id__in=chunk)})
+            if not viewer.is_admin:
+                self_managed |= self_managed_organisation_ids(chunk, cluster)
 
     next_suffix: dict[str, int] = {}
     for parsed in parsed_rows:
@@ -907,7 +919,7 @@ def plan_import(data: bytes, filename: str, *, viewer: Viewer, cluster: Cluster 
             plan.organisation_id = organisation.pk
             changes, chains = _changes(organisation, parsed, chains_of.get(organisation.pk, set()))
             plan.kind = changes.get("kind", organisation.kind)
-            if (changes or chains is not None) and not viewer.can_edit_organisation(organisation):
+            if (changes or chains is not None) and organisation.pk not in editable:
                 report.warnings.append(Problem(
                     _("“%(name)s” is already in the directory and only the staff of its own clusters may change "
                       "it; its profile is kept as it is.") % {"name": organisation.name}, row=parsed.row))
@@ -916,7 +928,13 @@ def plan_import(data: bytes, filename: str, *, viewer: Viewer, cluster: Cluster 
             plan.action = RowPlan.UPDATE if (changes or chains is not None) else RowPlan.UNCHANGED
         if cluster is not None:
             membership = memberships.get(plan.organisation_id) if plan.organisation_id else None
-            if membership is None:
+            if membership is None and plan.organisation_id in self_managed:
+                plan.membership = "not_joined"
+                report.warnings.append(Problem(
+                    _("“%(name)s” is kept by its own representatives or another cluster; it does not join "
+                      "%(cluster)s through an import: ask it to apply.") % {"name": parsed.name, "cluster": cluster},
+                    row=parsed.row))
+            elif membership is None:
                 plan.membership = "join"
             elif membership.status == Membership.Status.APPLICANT:
                 plan.membership = "activate"
@@ -929,6 +947,10 @@ def plan_import(data: bytes, filename: str, *, viewer: Viewer, cluster: Cluster 
                     % {"name": parsed.name, "cluster": cluster, "status": membership.get_status_display()},
                     row=parsed.row))
 
+    if not viewer.is_admin:
+        # Likely duplicates name only organisations the importing staff may see.
+        seen = set(viewer.visible_organisations().values_list("pk", flat=True))
+        directory = [row for row in directory if row[0] in seen]
     report.duplicates = _likely_duplicates(report, directory)
     for problems in (report.errors, report.warnings):
         problems.sort(key=lambda problem: problem.row or 0)  # stable: a row's problems keep their column order
@@ -970,8 +992,9 @@ def import_organisations(viewer: Viewer, data: bytes, filename: str, *, cluster:
                 with acting_as(user, label=actor_label):
                     _apply(report, viewer, cluster)
                 report.applied = True
-    except IntegrityError:
-        # Someone created an organisation with the same ref or slug meanwhile; the transaction rolled back.
+    except (IntegrityError, ValidationError):
+        # Someone created an organisation with the same ref or slug, or changed a membership, meanwhile; the
+        # transaction rolled back.
         report.applied = False
         report.errors.append(Problem(_("The directory changed while the file was being imported, so nothing was "
                                        "imported. Import the file again.")))
@@ -1040,8 +1063,6 @@ def _apply(report: ImportReport, viewer: Viewer, cluster: Cluster | None) -> Non
             organisation.value_chains.set(plan.value_chain_ids)
 
     if cluster is not None:
-        from filiera.directory.services import change_membership_status
-
         today = timezone.localdate()
         joining = [Membership(organisation=organisation_of_row[plan.row], cluster=cluster,
                               status=Membership.Status.ACTIVE, joined_on=today)
@@ -1051,8 +1072,7 @@ def _apply(report: ImportReport, viewer: Viewer, cluster: Cluster | None) -> Non
             entries.append(audit.created_entry(membership))
         for plan in report.rows:
             if plan.membership == "activate":
-                membership = cluster.memberships.get(organisation_id=plan.organisation_id)
-                change_membership_status(viewer, membership, Membership.Status.ACTIVE)
+                change_membership_status(viewer, report.memberships[plan.organisation_id], Membership.Status.ACTIVE)
     AuditEntry.objects.bulk_create(entries, batch_size=CHUNK)
 
 

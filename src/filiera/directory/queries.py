@@ -65,10 +65,6 @@ class DirectoryFilters:
             sme=str(params.get("sme", "")).lower() in ("1", "true", "on", "yes") if params else False,
         )
 
-    def is_empty(self) -> bool:
-        return not (self.q or self.kind or self.helix or self.country or self.value_chain or self.concept
-                    or self.cluster or self.sme)
-
 
 def _organisation_q(filters: DirectoryFilters, skip: str = "") -> Q:
     """The filters as one Q; `skip` leaves one facet out (so that its own counts show the alternatives)."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from filiera.core.access import Viewer
+from filiera.core.access import Viewer, live_statuses
 from filiera.core.models import Cluster, Concept, ValueChain
 from filiera.directory.models import Membership, Opportunity, Organisation, Person
 
@@ -174,12 +174,34 @@ def change_membership_status(
     return membership
 
 
+def self_managed_organisation_ids(organisation_ids: Iterable[int], cluster: Cluster) -> set[int]:
+    """Of these organisations, those the cluster's staff may not enrol by themselves: organisations with a
+    representative who signs in, or with a live membership in another cluster. Making one of them an active
+    member would hand the staff the right to edit its profile and read its people, so they must apply."""
+    ids = list(organisation_ids)
+    with_representative = Person.objects.filter(
+        organisation_id__in=ids, is_representative=True, user__isnull=False
+    ).values_list("organisation_id", flat=True)
+    elsewhere = (
+        Membership.objects.filter(organisation_id__in=ids, status__in=live_statuses())
+        .exclude(cluster=cluster)
+        .values_list("organisation_id", flat=True)
+    )
+    return set(with_representative) | set(elsewhere)
+
+
 @transaction.atomic
 def add_existing_member(viewer: Viewer, organisation: Organisation, cluster: Cluster) -> Membership:
     """Staff make an organisation already on the platform an active member of their cluster (instead of creating
-    a duplicate of it). An organisation that already has a membership here changes status on that membership."""
+    a duplicate of it). An organisation that already has a membership here changes status on that membership;
+    one run by its own representatives or by another cluster has to apply itself."""
     if not (viewer.is_admin or viewer.is_staff_of(cluster)) or not viewer.can_see_organisation(organisation):
         raise PermissionDenied
+    if not viewer.is_admin and self_managed_organisation_ids([organisation.pk], cluster):
+        raise ValidationError(
+            _("%(org)s is kept by its own representatives or another cluster; ask them to apply to %(cluster)s.")
+            % {"org": organisation, "cluster": cluster}
+        )
     existing = Membership.objects.filter(organisation=organisation, cluster=cluster).first()
     if existing is not None:
         raise ValidationError(
@@ -320,13 +342,13 @@ def save_opportunity(
             raise PermissionDenied
         opportunity = Opportunity(organisation=organisation, author=author)
         if cluster is None:
-            cluster = (
-                Cluster.objects.filter(
-                    memberships__organisation=organisation, memberships__status=Membership.Status.ACTIVE
-                )
-                .order_by("memberships__joined_on", "pk")
-                .first()
+            candidates = Cluster.objects.filter(
+                memberships__organisation=organisation, memberships__status=Membership.Status.ACTIVE
             )
+            if not (viewer.is_admin or viewer.represents(organisation.pk)):
+                # Staff posting for a member: into their own cluster's queue, where they can still reach it.
+                candidates = candidates.filter(pk__in=viewer.staff_cluster_ids)
+            cluster = candidates.order_by("memberships__joined_on", "pk").first()
         elif not Membership.objects.filter(
             organisation=organisation, cluster=cluster, status=Membership.Status.ACTIVE
         ).exists():
@@ -336,12 +358,18 @@ def save_opportunity(
         opportunity.cluster = cluster
     elif not viewer.can_edit_opportunity(opportunity):
         raise PermissionDenied
+    before = {name: getattr(opportunity, name) for name in (*OPPORTUNITY_FIELDS, "status")}
     _apply(opportunity, data, OPPORTUNITY_FIELDS)
     if "status" in data and data["status"] in (Opportunity.Status.DRAFT, Opportunity.Status.PUBLISHED,
                                                 Opportunity.Status.ARCHIVED):
         if opportunity.status == Opportunity.Status.HIDDEN and not viewer.can_moderate_opportunity(opportunity):
             raise ValidationError(_("This opportunity was hidden by the cluster staff; ask them to publish it again."))
         opportunity.status = data["status"]
+    changed = any(getattr(opportunity, name) != value for name, value in before.items())
+    if opportunity.pk and changed and not viewer.can_moderate_opportunity(opportunity):
+        # An approved post that its author rewrites or republishes goes back to the review queue.
+        opportunity.reviewed_at = None
+        opportunity.reviewed_by = None
     opportunity.full_clean()
     opportunity.save()
     if concepts is not None:

@@ -5,31 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from filiera.core.models import ValueChain
-from filiera.directory.models import Membership, Organisation
+from filiera.core.countries import COUNTRY_ALIASES
+from filiera.directory.forms import BootstrapFormMixin, OrganisationForm
+from filiera.directory.models import Membership
 
 
-class BootstrapForm(forms.Form):
-    """Gives every widget its Bootstrap class, so that templates can render fields with one include."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style_widgets(self)
-
-
-def style_widgets(form: forms.BaseForm) -> None:
-    for bound in form:
-        widget = bound.field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select | forms.SelectMultiple):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
-
-
-class MembershipForm(BootstrapForm):
+class MembershipForm(BootstrapFormMixin, forms.Form):
     """Fee tier and staff notes of a membership (cluster-private)."""
 
     fee_tier = forms.ChoiceField(label=_("Fee tier"), choices=Membership.FeeTier.choices, required=False)
@@ -60,40 +41,31 @@ class ModerationForm(forms.Form):
         return self.cleaned_data["decision"] == self.APPROVE
 
 
-class NewMemberForm(forms.ModelForm):
-    """The main profile fields of an organisation that staff add directly as an active member."""
+class CountryCodeField(forms.ChoiceField):
+    """A country typed as its two-letter code (staff key them in from paper forms and e-mails), checked against
+    the same list as OrganisationForm's select. Lower case and the EU's own codes (UK, EL) are accepted and stored
+    as ISO."""
 
-    website = forms.URLField(
-        label=_("Website"), max_length=300, required=False, assume_scheme="https",
-        widget=forms.URLInput(attrs={"placeholder": "https://"}),
-    )
-    value_chains = forms.ModelMultipleChoiceField(
-        label=_("Value chains"), queryset=ValueChain.objects.all(), required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
+    def to_python(self, value) -> str:
+        code = super().to_python(value).strip().upper()
+        return COUNTRY_ALIASES.get(code, code)
 
-    class Meta:
-        model = Organisation
+
+class NewMemberForm(OrganisationForm):
+    """The profile of an organisation that staff add directly as an active member: the member's own profile form,
+    with the external reference and the country typed as its code."""
+
+    country = CountryCodeField(
+        label=_("Country"),
+        help_text=_("Two-letter ISO code, e.g. IT, DK, ES"),
+        error_messages={"invalid_choice": _("Enter the two-letter ISO code of the country.")},
+        widget=forms.TextInput(attrs={"maxlength": 2, "autocomplete": "off", "class": "text-uppercase"}),
+    )
+    concepts = None  # the representatives choose their competences once the profile exists
+
+
+    class Meta(OrganisationForm.Meta):
         fields = [
             "name", "short_name", "kind", "is_sme", "country", "region", "city", "postcode", "website", "language",
-            "languages_spoken", "description", "keywords", "visibility", "ref",
+            "languages_spoken", "description", "keywords", "value_chains", "visibility", "ref",
         ]
-        widgets = {
-            "country": forms.TextInput(attrs={"maxlength": 2, "pattern": "[A-Za-z]{2}", "autocomplete": "off",
-                                              "class": "text-uppercase"}),
-            "description": forms.Textarea(attrs={"rows": 4}),
-        }
-        help_texts = {"country": _("Two-letter ISO code, e.g. IT, DK, ES")}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style_widgets(self)
-
-    def clean_country(self) -> str:
-        country = self.cleaned_data["country"].strip().upper()
-        if len(country) != 2 or not country.isalpha():
-            raise forms.ValidationError(_("Enter the two-letter ISO code of the country."))
-        return country
-
-    def organisation_data(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if name != "value_chains"}

@@ -170,28 +170,22 @@ def profile(request, slug: str):
     viewer = viewer_for(request.user)
     organisation = get_object_or_404(viewer.visible_organisations(), slug=slug)
     memberships = list(Membership.objects.filter(organisation=organisation).select_related("cluster"))
-    active_cluster_ids = {m.cluster_id for m in memberships if m.status == Membership.Status.ACTIVE}
     can_edit = viewer.can_edit_organisation(organisation)
 
-    opportunities = viewer.visible_opportunities(organisation.opportunities.all()).prefetch_related("concepts")
-    if not can_edit:
-        # The organisation and its moderators see drafts and expired ones; everybody else the live offers.
-        opportunities = opportunities.filter(status=Opportunity.Status.PUBLISHED).filter(
-            Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate())
-        )
+    if can_edit:
+        # The organisation and its moderators see its drafts, hidden and expired ones too.
+        opportunities = viewer.visible_opportunities(organisation.opportunities.all()).order_by("-created_at", "-pk")
+    else:
+        opportunities = search_opportunities(viewer, OpportunityFilters()).filter(organisation=organisation)
 
-    # Contact e-mails are for the organisation itself and for the members and staff of its clusters.
-    show_emails = viewer.is_authenticated and (
-        can_edit or bool(viewer.member_cluster_ids & active_cluster_ids)
-    )
     context = {
         "organisation": organisation,
         "clusters": [m.cluster for m in memberships if m.status == Membership.Status.ACTIVE],
         "staff_memberships": [m for m in memberships if viewer.is_staff_of(m.cluster)],
         "can_edit": can_edit,
-        "opportunities": opportunities.order_by("-created_at"),
+        "opportunities": opportunities.prefetch_related("concepts"),
         "contacts": organisation.people.filter(consent_directory_at__isnull=False).order_by("last_name", "first_name"),
-        "show_emails": show_emails,
+        "show_emails": viewer.can_see_contact_emails(organisation),
         "working_languages": _language_names(organisation.languages_spoken),
         "value_chains": organisation.value_chains.all(),
         "concepts": organisation.concepts.all(),

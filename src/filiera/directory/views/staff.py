@@ -22,6 +22,7 @@ from filiera.core.models import AuditEntry
 from filiera.core.tenancy import cluster_view
 from filiera.directory import backoffice, services
 from filiera.directory.exporting import FORMATS, export_response
+from filiera.directory.forms import add_service_error
 from filiera.directory.models import Membership, Opportunity, Organisation
 from filiera.directory.staff_forms import MembershipForm, ModerationForm, NewMemberForm, StatusChangeForm
 
@@ -51,17 +52,26 @@ def _is_htmx(request) -> bool:
 # --- dashboard -------------------------------------------------------------------------------------------------
 
 
+def _head(queryset, size: int = DASHBOARD_LIST_SIZE) -> tuple[list, int]:
+    """The first `size` rows of a queue and its length; counted in the database only when the queue is longer."""
+    rows = list(queryset[: size + 1])
+    if len(rows) <= size:
+        return rows, len(rows)
+    return rows[:size], queryset.count()
+
+
 @cluster_view(Role.OBSERVER)
 def dashboard(request):
     cluster = request.cluster
     context = {"figures": backoffice.dashboard_figures(cluster), "is_staff": request.role >= Role.STAFF}
     if context["is_staff"]:
-        pending = backoffice.pending_applications(cluster)
+        pending, pending_count = _head(backoffice.pending_applications(cluster))
+        to_review, to_review_count = _head(backoffice.cluster_opportunities(cluster, "review"))
         context.update(
-            pending=backoffice.with_actions(pending[:DASHBOARD_LIST_SIZE]),
-            pending_count=pending.count(),
-            to_review=backoffice.cluster_opportunities(cluster, "review")[:DASHBOARD_LIST_SIZE],
-            to_review_count=backoffice.cluster_opportunities(cluster, "review").count(),
+            pending=backoffice.with_actions(pending),
+            pending_count=pending_count,
+            to_review=to_review,
+            to_review_count=to_review_count,
             recent_audit=backoffice.audit_rows(backoffice.cluster_audit(cluster)[:10]),
         )
     return render(request, "directory/staff/dashboard.html", context)
@@ -134,12 +144,11 @@ def member_new(request):
             if not link and (not duplicates or request.POST.get("confirm")):
                 try:
                     organisation = services.create_organisation(
-                        request.viewer, form.organisation_data(), value_chains=form.cleaned_data["value_chains"],
+                        request.viewer, form.cleaned_data, value_chains=form.cleaned_data["value_chains"],
                         cluster=cluster,
                     )
                 except ValidationError as error:
-                    for field, errors in error.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    add_service_error(form, error)
                 else:
                     membership = Membership.objects.get(organisation=organisation, cluster=cluster)
                     messages.success(request, _("%(org)s was added as an active member.") % {"org": organisation})

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from filiera.demo.loader import demo_accounts, demo_password, demo_present, load_demo
 
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--accounts", action="store_true", help="Only print the demo accounts.")
 
     def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            # Its accounts have a published password, a superuser among them.
+            raise CommandError("The demo data is never loaded in production (FILIERA_PRODUCTION=1).")
         if options["accounts"]:
             self.print_accounts()
             return

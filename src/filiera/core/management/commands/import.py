@@ -118,8 +118,9 @@ class Command(BaseCommand):
     def add_organisations_arguments(self, parser) -> None:
         parser.add_argument("file", help="CSV, XLSX or gzip-compressed CSV file")
         parser.add_argument("--cluster", metavar="SLUG",
-                            help="make every imported organisation an active member of this cluster "
-                                 "(existing memberships are never downgraded)")
+                            help="make the imported organisations active members of this cluster (existing "
+                                 "memberships are never downgraded; organisations kept by their own "
+                                 "representatives or another cluster must apply instead)")
         parser.add_argument("--dry-run", action="store_true", help="check and report, save nothing")
         parser.add_argument("--skip-invalid", action="store_true",
                             help="leave out the rows with errors (listed) instead of refusing the whole file; "
