@@ -17,8 +17,9 @@ from filiera.core.access import Viewer, viewer_for
 from filiera.core.audit import acting_as
 from filiera.core.countries import COUNTRY_CODES
 from filiera.core.models import AuditEntry, ValueChain
+from filiera.directory.duplicates import NAME, WEBSITE, Candidate, find_duplicates, name_key, website_host
 from filiera.directory.exporting import ORGANISATION_COLUMNS, organisation_rows, write_csv
-from filiera.directory.importing import import_organisations, name_key
+from filiera.directory.importing import import_organisations
 from filiera.directory.models import Membership, Organisation
 
 FILES = Path(__file__).parent / "files"
@@ -337,6 +338,21 @@ def test_name_key_leaves_out_legal_forms_and_accents():
     assert name_key("MEDRA S.R.L.") == name_key("Medra srl") == "medra"
     assert name_key("Società Cooperativa Sociale") == name_key("SOCIETA COOPERATIVA SOCIALE")
     assert name_key("SA") == "sa"  # a name that is only a legal form keeps it
+
+
+def test_website_host_reads_addresses_with_or_without_a_scheme():
+    assert website_host("https://www.Medsense.example/en/") == "medsense.example"
+    assert website_host("medsense.example/en") == website_host("//www.medsense.example") == "medsense.example"
+    assert website_host("") == website_host("http://[broken") == ""
+
+
+def test_find_duplicates_gives_each_pair_once_with_all_its_reasons():
+    new = Candidate(name="ACME S.R.L.", country="IT", host="acme.example")
+    twins = [Candidate(name="Acme srl", country="IT", host="acme.example", organisation_id=1),
+             Candidate(name="Acme srl", country="IT", host="", organisation_id=2),  # same name, no ref: both count
+             Candidate(name="Acme srl", country="FR", host="", organisation_id=3)]  # other country
+    matches = find_duplicates([new], twins)
+    assert [(m.other.organisation_id, m.reasons) for m in matches] == [(1, (NAME, WEBSITE)), (2, (NAME,))]
 
 
 # --- bad input: every problem, located; nothing written ------------------------------------------------------

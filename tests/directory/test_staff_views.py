@@ -419,6 +419,39 @@ def test_member_new_warns_of_likely_duplicates_then_creates_anyway(as_user, staf
 
 
 @pytest.mark.django_db
+def test_member_new_duplicates_ignore_legal_forms_as_the_import_does(as_user, staff, org_a):
+    # "MEDSENSE S.R.L." and "MedSense Srl" differ only by how the legal form is written
+    response = as_user(staff).post(url("member_new"), {**NEW_ORG, "name": "MEDSENSE S.R.L.", "website": ""})
+    assert response.status_code == 200
+    duplicates = response.context["duplicates"]
+    assert [(d.organisation.pk, d.reasons) for d in duplicates] == [(org_a.pk, ["similar name in the same country"])]
+    assert not Organisation.objects.filter(name="MEDSENSE S.R.L.").exists()
+
+
+@pytest.mark.django_db
+def test_member_new_asks_an_organisation_kept_elsewhere_to_apply(as_user, staff, admin, org_b, outsider_member,
+                                                                 cluster_a):
+    # org_b is an active member of Beta and has its own representative: Alpha's staff may not enrol it themselves
+    data = {**NEW_ORG, "name": "Velfaerd Robotics A/S", "country": "DK", "website": ""}
+    response = as_user(staff).post(url("member_new"), data)
+    assert response.status_code == 200
+    [duplicate] = response.context["duplicates"]
+    assert duplicate.organisation == org_b and duplicate.membership is None and duplicate.must_apply
+    content = response.content.decode()
+    assert f'name="link" value="{org_b.pk}"' not in content
+    assert "it must apply to Alpha Health Cluster itself" in content
+    # forcing the link anyway is refused by the service
+    response = as_user(staff).post(url("member_new"), {**data, "link": str(org_b.pk)}, follow=True)
+    assert "ask them to apply" in response.content.decode()
+    assert not Membership.objects.filter(organisation=org_b, cluster=cluster_a).exists()
+    # a platform admin may enrol it, as the service allows
+    response = as_user(admin).post(url("member_new"), data)
+    [duplicate] = response.context["duplicates"]
+    assert not duplicate.must_apply
+    assert f'name="link" value="{org_b.pk}"' in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_member_new_links_an_existing_organisation(as_user, staff, org_b, cluster_a):
     Organisation.objects.filter(pk=org_b.pk).update(website="https://www.velfaerd.example/en/")
     # it left Beta and has no representative: nobody else keeps it, so Alpha's staff may enrol it themselves

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from django.db import models
 from django.db.models import Count, Q, QuerySet
@@ -20,10 +19,10 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from rapidfuzz import fuzz, process, utils
 
 from filiera.core.access import Viewer
 from filiera.core.models import AuditEntry, Cluster, ExcellenceLabel
+from filiera.directory.duplicates import NAME, WEBSITE, Candidate, find_duplicates, website_host
 from filiera.directory.exporting import ORGANISATION_COLUMNS, organisation_rows
 from filiera.directory.models import (
     HELIX_OF_KIND,
@@ -33,9 +32,8 @@ from filiera.directory.models import (
     Organisation,
     OrganisationKind,
     Person,
-    fold,
 )
-from filiera.directory.services import TRANSITIONS
+from filiera.directory.services import TRANSITIONS, self_managed_organisation_ids
 
 AUDITED_MODELS: dict[str, type] = {
     "directory.organisation": Organisation,
@@ -44,7 +42,6 @@ AUDITED_MODELS: dict[str, type] = {
     "directory.opportunity": Opportunity,
 }
 RECENT_OPPORTUNITY_DAYS = 90
-DUPLICATE_NAME_SCORE = 90
 
 
 def organisation_ids(cluster: Cluster) -> QuerySet:
@@ -475,35 +472,42 @@ class Duplicate:
     organisation: Organisation
     reasons: list[str]
     membership: Membership | None  # its membership in the cluster, if it has one
+    must_apply: bool = False  # kept by its own representatives or another cluster: the staff may not enrol it
 
 
-def website_host(url: str) -> str:
-    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "") if url else ""
-    return host.removeprefix("www.").lower()
+DUPLICATE_REASONS = {NAME: _("similar name in the same country"), WEBSITE: _("same website")}
 
 
 def likely_duplicates(
     viewer: Viewer, cluster: Cluster, *, name: str, country: str, website: str = "", limit: int = 10
 ) -> list[Duplicate]:
-    """Organisations the viewer can see that look like the one about to be created: same country and a similar
-    name (token sort ratio >= 90 on accent-folded names), or the same website host."""
-    visible = viewer.visible_organisations()
-    found: dict[int, list[str]] = {}
-    names = dict(visible.filter(country=country.upper()).values_list("pk", "name"))
-    if names and name.strip():
-        matches = process.extract(
-            fold(name), {pk: fold(n) for pk, n in names.items()}, scorer=fuzz.token_sort_ratio,
-            processor=utils.default_process, score_cutoff=DUPLICATE_NAME_SCORE, limit=limit,
-        )
-        for _choice, _score, pk in matches:
-            found.setdefault(pk, []).append(str(_("similar name in the same country")))
+    """Organisations the viewer can see that look like the one about to be created, by the rule of
+    filiera.directory.duplicates (the import's): a similar name in the same country, or the same website host."""
+    country = country.upper()
     host = website_host(website)
+    nearby = Q(country=country)
     if host:
-        for pk, url in visible.filter(website__icontains=host).values_list("pk", "website")[:200]:
-            if website_host(url) == host:
-                found.setdefault(pk, []).append(str(_("same website")))
+        nearby |= Q(website__icontains=host)
+    existing = [
+        Candidate(name=org_name, country=org_country, host=website_host(url), ref=ref or "", organisation_id=pk)
+        for pk, ref, org_name, org_country, url in viewer.visible_organisations()
+        .filter(nearby)
+        .values_list("pk", "ref", "name", "country", "website")
+    ]
+    matches = find_duplicates([Candidate(name=name, country=country, host=host)], existing)
+    found = {match.other.organisation_id: match.reasons for match in matches}
     if not found:
         return []
-    organisations = Organisation.objects.filter(pk__in=found).order_by("name")[:limit]
-    memberships = {m.organisation_id: m for m in Membership.objects.filter(cluster=cluster, organisation_id__in=found)}
-    return [Duplicate(org, found[org.pk], memberships.get(org.pk)) for org in organisations]
+    organisations = list(Organisation.objects.filter(pk__in=found).order_by("name", "pk")[:limit])
+    ids = [org.pk for org in organisations]
+    memberships = {m.organisation_id: m for m in Membership.objects.filter(cluster=cluster, organisation_id__in=ids)}
+    self_managed = set() if viewer.is_admin else self_managed_organisation_ids(ids, cluster)
+    return [
+        Duplicate(
+            org,
+            [str(DUPLICATE_REASONS[reason]) for reason in found[org.pk]],
+            memberships.get(org.pk),
+            must_apply=org.pk in self_managed,
+        )
+        for org in organisations
+    ]

@@ -36,7 +36,6 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from charset_normalizer import from_bytes
 from charset_normalizer.md import mess_ratio
@@ -51,14 +50,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from rapidfuzz import fuzz, process
-from rapidfuzz.utils import default_process
 
 from filiera.core import audit
 from filiera.core.access import Viewer
 from filiera.core.audit import acting_as
 from filiera.core.countries import COUNTRY_ALIASES, COUNTRY_CODES
 from filiera.core.models import AuditEntry, Cluster, ValueChain
+from filiera.directory.duplicates import WEBSITE, Candidate, Match, find_duplicates, website_host
 from filiera.directory.exporting import ORGANISATION_COLUMNS
 from filiera.directory.models import Membership, Organisation, OrganisationKind, fold
 from filiera.directory.services import change_membership_status, self_managed_organisation_ids
@@ -84,19 +82,6 @@ SHORT_NAME_MAX = 80
 WEBSITE_MAX = 300
 
 PREVIEW_ROWS = 50
-DUPLICATE_SCORE = 90  # rapidfuzz token_sort_ratio, 0–100
-# Legal forms say nothing about who an organisation is; left in, "IOT SPOLKA Z OGRANICZONA ODPOWIEDZIALNOSCIA"
-# would look like every other Polish limited company.
-LEGAL_FORMS = (
-    "spolka z ograniczona odpowiedzialnoscia", "sp z o o", "spolka akcyjna", "societa a responsabilita limitata",
-    "societa per azioni", "societa cooperativa", "sociedad limitada", "sociedad anonima",
-    "gesellschaft mit beschrankter haftung", "korlatolt felelossegu tarsasag", "besloten vennootschap",
-    "naamloze vennootschap", "limited", "ltd", "gmbh", "ag", "kg", "ev", "e v", "srl", "s r l", "spa", "s p a",
-    "sa", "s a", "sas", "sarl", "scarl", "sl", "slu", "bv", "b v", "nv", "n v", "oy", "ab", "as", "a s", "aps", "sro",
-    "s r o", "kft", "zrt", "plc", "inc", "llc", "co", "onlus",
-)
-_LEGAL_FORMS_RE = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in sorted(LEGAL_FORMS, key=len, reverse=True))
-                             + r")\b")
 
 _URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 _HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
@@ -528,14 +513,6 @@ def normalise_website(raw: str) -> str | None:
     return url
 
 
-def website_host(url: str) -> str:
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-    return host.removeprefix("www.")
-
-
 def keyword_list(text: str) -> list[str]:
     seen: dict[str, str] = {}
     for word in text.split(";"):
@@ -701,89 +678,24 @@ class RowValidator:
 # --- likely duplicates -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """An organisation that may be a duplicate: a row of the file (row set) or one in the directory."""
-
-    name: str
-    country: str
-    host: str
-    row: int | None = None
-    ref: str = ""
-
-    @property
-    def key(self) -> str:
-        return name_key(self.name)
-
-
-def name_key(name: str) -> str:
-    """Accent-folded, lower-case words of the name without legal forms, sorted: comparing these with fuzz.ratio
-    is rapidfuzz's token_sort_ratio, computed once per name instead of once per pair."""
-    text = " ".join(default_process(fold(name)).split())
-    words = _LEGAL_FORMS_RE.sub(" ", text).split() or text.split()
-    return " ".join(sorted(words))
-
-
-def find_duplicates(rows: list[Candidate], existing: list[Candidate]) -> list[tuple[Candidate, Candidate, str]]:
-    """Pairs (row, look-alike, reason) with a similar name in the same country (token_sort_ratio >= 90) or the same
-    website host, among the file's rows (the look-alike is an earlier row) and against the directory."""
-    found: dict[tuple, tuple[Candidate, Candidate, str]] = {}
-
-    def add(row: Candidate, other: Candidate, reason: str) -> None:
-        found.setdefault((row.row, other.row, other.ref, other.name), (row, other, reason))
-
-    by_country: dict[str, list[tuple[Candidate, str]]] = defaultdict(list)
-    for candidate in rows:
-        by_country[candidate.country].append((candidate, candidate.key))
-    existing_by_country: dict[str, list[tuple[Candidate, str]]] = defaultdict(list)
-    for candidate in existing:
-        existing_by_country[candidate.country].append((candidate, candidate.key))
-
-    for country, group in by_country.items():
-        keys = [key for _candidate, key in group]
-        others = existing_by_country.get(country, [])
-        other_keys = [key for _candidate, key in others]
-        for index, (candidate, key) in enumerate(group):
-            if not key:
-                continue
-            for _match, _score, earlier in process.extract(key, keys[:index], scorer=fuzz.ratio, processor=None,
-                                                           score_cutoff=DUPLICATE_SCORE, limit=None):
-                add(candidate, group[earlier][0], "name")
-            for _match, _score, position in process.extract(key, other_keys, scorer=fuzz.ratio, processor=None,
-                                                             score_cutoff=DUPLICATE_SCORE, limit=None):
-                add(candidate, others[position][0], "name")
-
-    first_with_host: dict[str, Candidate] = {}
-    existing_with_host: dict[str, Candidate] = {}
-    for candidate in existing:
-        if candidate.host:
-            existing_with_host.setdefault(candidate.host, candidate)
-    for candidate in rows:
-        if not candidate.host:
-            continue
-        earlier = first_with_host.setdefault(candidate.host, candidate)
-        if earlier is not candidate:
-            add(candidate, earlier, "website")
-        if candidate.host in existing_with_host:
-            add(candidate, existing_with_host[candidate.host], "website")
-    return sorted(found.values(), key=lambda pair: (pair[0].row or 0, pair[1].row or 0))
-
-
-def _duplicate_problem(row: Candidate, other: Candidate, reason: str) -> Problem:
+def _duplicate_problem(match: Match) -> Problem:
+    """One likely duplicate as a warning, by its first reason (a similar name before the same website)."""
+    row, other = match.row, match.other
+    reason = match.reasons[0]
     details = {"name": row.name, "other": other.name, "row": other.row, "ref": other.ref or "—",
                "host": row.host}
     if other.row is not None:
-        if reason == "website":
+        if reason == WEBSITE:
             message = _("“%(name)s” has the same website (%(host)s) as row %(row)s, “%(other)s”.") % details
         else:
             message = _("“%(name)s” looks like row %(row)s, “%(other)s” (similar name, same country).") % details
-    elif reason == "website":
+    elif reason == WEBSITE:
         message = _("“%(name)s” has the same website (%(host)s) as “%(other)s” (reference %(ref)s), already in "
                     "the directory.") % details
     else:
         message = _("“%(name)s” looks like “%(other)s” (reference %(ref)s), already in the directory (similar name, "
                     "same country).") % details
-    return Problem(message, row=row.row, column="website" if reason == "website" else "name")
+    return Problem(message, row=row.row, column="website" if reason == WEBSITE else "name")
 
 
 # --- planning ----------------------------------------------------------------------------------------------------
@@ -963,9 +875,9 @@ def _likely_duplicates(report: ImportReport, directory: list[tuple]) -> list[Pro
             for plan in report.rows if plan.action != RowPlan.INVALID]
     # The file's version of an organisation it updates is compared as a row, not again as the stored one.
     in_file = {plan.ref for plan in report.rows}
-    existing = [Candidate(name=name, country=country, host=website_host(website), ref=ref or "")
-                for _pk, ref, _slug, name, country, website in directory if not ref or ref not in in_file]
-    return [_duplicate_problem(row, other, reason) for row, other, reason in find_duplicates(rows, existing)]
+    existing = [Candidate(name=name, country=country, host=website_host(website), ref=ref or "", organisation_id=pk)
+                for pk, ref, _slug, name, country, website in directory if not ref or ref not in in_file]
+    return [_duplicate_problem(match) for match in find_duplicates(rows, existing)]
 
 
 # --- applying ----------------------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Memberships of one cluster: cluster-private, for its staff, manager and platform admins only. Anyone else gets
 a 404, as on the back-office pages (observers included: they read dashboards, not member files)."""
 
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
@@ -11,8 +10,8 @@ from filiera.api.common import Pagination, signed_in_viewer, viewer
 from filiera.api.schemas import ErrorOut, MembershipOut, MembershipPatch, MembershipStatusIn, ValidationErrorOut
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster
-from filiera.directory import services
-from filiera.directory.models import Membership, fold
+from filiera.directory import backoffice, services
+from filiera.directory.models import Membership
 
 router = Router(tags=["memberships"])
 
@@ -21,7 +20,7 @@ ERRORS = {400: ValidationErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 class MembershipQuery(Schema):
     status: list[Membership.Status] = Field(default_factory=list, description="Repeatable")
-    q: str = Field("", description="Words in the organisation's name")
+    q: str = Field("", description="Words in the organisation's name or short name, as on the Members page")
 
 
 def _cluster_for_staff(current: Viewer, slug: str) -> Cluster:
@@ -45,13 +44,11 @@ def _membership(request, slug: str, membership_id: int) -> Membership:
 @paginate(Pagination)
 def list_memberships(request, slug: str, filters: Query[MembershipQuery]):
     cluster = _cluster_for_staff(signed_in_viewer(request), slug)
-    memberships = _memberships(cluster)
+    # The back office's Members page and this list are one query: same search, same order.
+    memberships = backoffice.cluster_memberships(cluster, "all", filters.q).select_related("cluster")
     if filters.status:
         memberships = memberships.filter(status__in=filters.status)
-    words = Q()
-    for word in fold(filters.q).split():
-        words &= Q(organisation__search_text__contains=word)
-    return memberships.filter(words).order_by("organisation__name", "pk")
+    return memberships
 
 
 @router.get("/{slug}/memberships/{membership_id}", response={200: MembershipOut, 401: ErrorOut, 404: ErrorOut},

@@ -12,8 +12,8 @@ from filiera.api.common import Pagination, signed_in_viewer, visible_organisatio
 from filiera.api.schemas import ErrorOut, PersonIn, PersonOut, PersonPatch, ValidationErrorOut
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster
-from filiera.directory import services
-from filiera.directory.models import Membership, Person
+from filiera.directory import backoffice, services
+from filiera.directory.models import Person
 
 router = Router(tags=["people"])
 
@@ -44,15 +44,16 @@ def _consents(data: dict) -> dict:
 def list_people(request, filters: Query[PeopleQuery]):
     """Staff see the people of their clusters' organisations; representatives those of their own organisation."""
     current = signed_in_viewer(request)
-    people = _people(current)
-    if filters.organisation is not None:
-        people = people.filter(organisation_id=filters.organisation)
     if filters.cluster:
         # Which organisations have a membership is cluster-private: only that cluster's staff may filter by it.
         cluster = Cluster.objects.filter(slug=filters.cluster).first()
         if cluster is None or not current.is_staff_of(cluster):
             raise Http404
-        people = people.filter(organisation__in=Membership.objects.filter(cluster=cluster).values("organisation_id"))
+        people = backoffice.cluster_people(current, cluster)  # the back office's People page of that cluster
+    else:
+        people = _people(current)
+    if filters.organisation is not None:
+        people = people.filter(organisation_id=filters.organisation)
     for word in filters.q.split():
         people = people.filter(
             Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
