@@ -291,3 +291,21 @@ def test_not_found_page_has_the_layout(client):
     assert response.status_code == 404
     body = response.content.decode()
     assert "Page not found" in body and 'href="/directory/"' in body  # the navigation is there
+
+
+@pytest.mark.django_db
+def test_password_change(as_user, member):
+    from tests.conftest import PASSWORD
+
+    assert as_user(None).get(reverse("password_change")).status_code == 302  # sign in first
+    client = as_user(member)
+    assert reverse("password_change") in client.get(reverse("account")).content.decode()
+    url = reverse("password_change")
+    wrong = client.post(url, {"old_password": "nope", "new_password1": "x", "new_password2": "y"})
+    assert wrong.status_code == 200 and 'aria-invalid="true"' in wrong.content.decode()
+    new = "Another-long-pass-42"
+    response = client.post(url, {"old_password": PASSWORD, "new_password1": new, "new_password2": new}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("account")
+    assert "Your password is changed." in response.content.decode()
+    member.refresh_from_db()
+    assert member.check_password("Another-long-pass-42")

@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -140,3 +141,14 @@ class SignInView(auth_views.LoginView):
         if language in dict(settings.LANGUAGES):
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
         return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's password (signed in); back to the account page with a confirmation."""
+
+    template_name = "core/password_change.html"
+    success_url = reverse_lazy("account")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password is changed."))
+        return super().form_valid(form)
