@@ -699,3 +699,16 @@ def test_history_of_records(as_user, staff, membership_a, person_a, opportunity_
     assert response.status_code == 200
     assert [r.entry.action for r in response.context["rows"]][0] == "delete"
     assert "Chiara Fontana" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_audit_keeps_other_clusters_drafts_private(as_user, staff, org_b, cluster_a, cluster_b):
+    """org_b belongs to both clusters; its draft is moderated by beta: alpha's staff see neither it nor its log."""
+    Membership.objects.create(organisation=org_b, cluster=cluster_a, status=Membership.Status.ACTIVE)
+    draft = Opportunity.objects.create(organisation=org_b, cluster=cluster_b, type=Opportunity.Type.BUSINESS_OFFER,
+                                       title="Secret Beta draft", summary="s", status=Opportunity.Status.DRAFT)
+    client = as_user(staff)
+    assert "Secret Beta draft" not in client.get(url("audit")).content.decode()
+    assert client.get(url("history", "directory.opportunity", str(draft.pk))).status_code == 404
+    # the organisation's own history stays readable
+    assert client.get(url("history", "directory.organisation", str(org_b.pk))).status_code == 200

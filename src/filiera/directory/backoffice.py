@@ -25,13 +25,13 @@ from filiera.core.models import AuditEntry, Cluster, ExcellenceLabel
 from filiera.directory.duplicates import NAME, WEBSITE, Candidate, find_duplicates, website_host
 from filiera.directory.exporting import ORGANISATION_COLUMNS, organisation_rows
 from filiera.directory.models import (
-    HELIX_OF_KIND,
     Helix,
     Membership,
     Opportunity,
     Organisation,
     OrganisationKind,
     Person,
+    helix_counts,
 )
 from filiera.directory.services import TRANSITIONS, self_managed_organisation_ids
 
@@ -94,10 +94,6 @@ def dashboard_figures(cluster: Cluster, today: datetime.date | None = None) -> D
     active = by_status.get(Membership.Status.ACTIVE, 0)
 
     kind_counts = dict(active_orgs.values_list("kind").annotate(n=Count("pk")).order_by())
-    helix_counts: dict[str, int] = {}
-    for kind, n in kind_counts.items():
-        helix = HELIX_OF_KIND.get(kind, Helix.CIVIL)
-        helix_counts[helix] = helix_counts.get(helix, 0) + n
     country_counts = dict(active_orgs.values_list("country").annotate(n=Count("pk")).order_by())
     sme_count = active_orgs.filter(Q(is_sme=True) | Q(kind=OrganisationKind.SME)).count()
 
@@ -119,7 +115,7 @@ def dashboard_figures(cluster: Cluster, today: datetime.date | None = None) -> D
         lapsed=by_status.get(Membership.Status.LAPSED, 0),
         left=by_status.get(Membership.Status.LEFT, 0),
         by_kind=_bars(kind_counts, dict(OrganisationKind.choices), active),
-        by_helix=_bars(helix_counts, dict(Helix.choices), active),
+        by_helix=_bars(helix_counts(kind_counts), dict(Helix.choices), active),
         by_country=_bars(country_counts, {}, active),
         sme_count=sme_count,
         sme_percent=round(100 * sme_count / active) if active else 0,
@@ -252,7 +248,8 @@ class PeopleFilters:
 
 
 def cluster_people(viewer: Viewer, cluster: Cluster, filters: PeopleFilters | None = None) -> QuerySet:
-    """People of the organisations with a membership (any status) in the cluster, that the viewer may see."""
+    """People of the cluster's organisations that the viewer may see (for staff: organisations whose membership is
+    live, see filiera.core.access)."""
     qs = Person.objects.filter(viewer.people_filter(), organisation_id__in=organisation_ids(cluster))
     filters = filters or PeopleFilters()
     for word in filters.q.split():
@@ -307,9 +304,10 @@ def opportunity_tab_counts(cluster: Cluster) -> dict[str, int]:
 
 
 def cluster_audit(cluster: Cluster) -> QuerySet:
-    """Entries filed under the cluster, and entries of its organisations (members in any status) — except other
-    clusters' memberships, which stay private to those clusters."""
-    of_members = Q(organisation_id__in=organisation_ids(cluster)) & ~Q(model="directory.membership")
+    """Entries filed under the cluster, and the entries of its organisations (members in any status) that no other
+    cluster owns: their profiles and people. Other clusters' memberships and the opportunities other clusters
+    moderate (drafts included) stay private to those clusters."""
+    of_members = Q(organisation_id__in=organisation_ids(cluster), cluster__isnull=True)
     return AuditEntry.objects.filter(Q(cluster=cluster) | of_members).select_related("actor")
 
 
@@ -341,7 +339,8 @@ def audited_model_choices() -> list[tuple[str, str]]:
 
 def record_in_cluster(cluster: Cluster, model_label: str, object_id: str) -> bool:
     """Whether one audited record belongs to the cluster: an organisation with a membership here, a membership of
-    this cluster, a person or an opportunity of such an organisation (or moderated here). A deleted record belongs
+    this cluster, a person of such an organisation, an opportunity moderated here (or of such an organisation when
+no cluster moderates it). A deleted record belongs
     to the cluster if its entries were filed under it."""
     model = AUDITED_MODELS.get(model_label)
     if model is None:
@@ -358,7 +357,8 @@ def record_in_cluster(cluster: Cluster, model_label: str, object_id: str) -> boo
     elif model is Person:
         scoped = Person.objects.filter(pk=pk, organisation_id__in=members)
     else:
-        scoped = Opportunity.objects.filter(Q(organisation_id__in=members) | Q(cluster=cluster), pk=pk)
+        scoped = Opportunity.objects.filter(Q(cluster=cluster) | Q(cluster__isnull=True, organisation_id__in=members),
+                                            pk=pk)
     if scoped.exists():
         return True
     if model.objects.filter(pk=pk).exists():

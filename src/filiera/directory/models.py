@@ -59,6 +59,15 @@ HELIX_OF_KIND: dict[str, str] = {
 }
 
 
+def helix_counts(kind_counts: dict[str, int]) -> dict[str, int]:
+    """Counts per helix from counts per kind."""
+    counts: dict[str, int] = {}
+    for kind, n in kind_counts.items():
+        helix = HELIX_OF_KIND.get(kind, Helix.CIVIL)
+        counts[helix] = counts.get(helix, 0) + n
+    return counts
+
+
 def kinds_of_helix(helix: str) -> list[str]:
     return [kind for kind, h in HELIX_OF_KIND.items() if h == helix]
 

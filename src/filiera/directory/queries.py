@@ -13,13 +13,13 @@ from filiera.core.access import Viewer
 from filiera.core.countries import country_name
 from filiera.core.models import Cluster, Concept, ValueChain
 from filiera.directory.models import (
-    HELIX_OF_KIND,
     Helix,
     Membership,
     Opportunity,
     Organisation,
     OrganisationKind,
     fold,
+    helix_counts,
     kinds_of_helix,
 )
 
@@ -136,14 +136,11 @@ def organisation_facets(viewer: Viewer, filters: DirectoryFilters, limit: int = 
         if counts.get(k) or k in filters.kind
     ]
 
-    helix_counts: dict[str, int] = {}
-    for kind, n in kind_counts("helix").items():
-        helix = HELIX_OF_KIND.get(kind, Helix.CIVIL)
-        helix_counts[helix] = helix_counts.get(helix, 0) + n
+    counts_by_helix = helix_counts(kind_counts("helix"))
     facets["helix"] = [
-        FacetValue(h, label, helix_counts.get(h, 0), h in filters.helix)
+        FacetValue(h, label, counts_by_helix.get(h, 0), h in filters.helix)
         for h, label in Helix.choices
-        if helix_counts.get(h) or h in filters.helix
+        if counts_by_helix.get(h) or h in filters.helix
     ]
 
     country_counts = matching("country").values_list("country").annotate(n=Count("pk")).order_by("-n", "country")

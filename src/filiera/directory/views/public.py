@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from filiera.core.access import viewer_for
+from filiera.core.countries import country_name
 from filiera.core.models import Cluster, Concept, ValueChain
 from filiera.directory.exporting import FORMATS, ORGANISATION_COLUMNS, export_response, organisation_rows
 from filiera.directory.models import Membership, Opportunity
@@ -213,7 +214,7 @@ def _opportunity_choices(viewer, filters: OpportunityFilters) -> list[tuple[str,
         "value_chain": [(vc.slug, vc.label) for vc in ValueChain.objects.all()],
         "concept": sorted(((c.slug, c.label) for c in used_concepts), key=lambda c: c[1].lower()),
         "cluster": [(c.slug, str(c)) for c in Cluster.objects.all()],
-        "country": [(c, c) for c in countries],
+        "country": [(c, country_name(c)) for c in countries],
     }
     return [
         (name, title, [Choice(v, str(label), v in getattr(filters, name)) for v, label in values[name]])

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -341,7 +342,7 @@ def history(request, model: str, object_id: str):
         {
             "page": page,
             "rows": rows,
-            "model_name": str(model_class._meta.verbose_name).capitalize(),
+            "model_name": capfirst(str(model_class._meta.verbose_name)),
             "record_name": str(record) if record is not None else (latest.object_repr if latest else object_id),
             "record_exists": record is not None,
             "record_url": _record_link(request, model, object_id),
