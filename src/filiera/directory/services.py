@@ -52,6 +52,17 @@ def _apply(instance, data: dict, fields: Iterable[str]) -> None:
 # --- organisations ---------------------------------------------------------------------------------------------
 
 
+def _new_organisation(data: dict, *, verified: bool = True) -> Organisation:
+    """Validate and save a new organisation with a unique slug (an empty ref is stored as no ref)."""
+    organisation = Organisation(verified=verified)
+    _apply(organisation, data, ORGANISATION_FIELDS)
+    organisation.ref = organisation.ref or None
+    organisation.slug = unique_slug(Organisation, organisation.short_name or organisation.name)
+    organisation.full_clean(exclude=["slug"])
+    organisation.save()
+    return organisation
+
+
 @transaction.atomic
 def create_organisation(
     viewer: Viewer,
@@ -66,13 +77,7 @@ def create_organisation(
         raise PermissionDenied
     if cluster is None and not viewer.is_admin:
         raise PermissionDenied
-    organisation = Organisation()
-    _apply(organisation, data, ORGANISATION_FIELDS)
-    if not organisation.ref:
-        organisation.ref = None
-    organisation.slug = unique_slug(Organisation, organisation.short_name or organisation.name)
-    organisation.full_clean(exclude=["slug"])
-    organisation.save()
+    organisation = _new_organisation(data)
     if concepts is not None:
         organisation.concepts.set(concepts)
     if value_chains is not None:
@@ -236,12 +241,7 @@ def register_applicant(
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is taken.")})
-    organisation = Organisation(verified=False)
-    _apply(organisation, organisation_data, ORGANISATION_FIELDS)
-    organisation.ref = organisation.ref or None
-    organisation.slug = unique_slug(Organisation, organisation.short_name or organisation.name)
-    organisation.full_clean(exclude=["slug"])
-    organisation.save()
+    organisation = _new_organisation(organisation_data, verified=False)
     user = User.objects.create_user(
         username=username,
         password=password,
