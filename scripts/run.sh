@@ -7,6 +7,7 @@ PORT="${PORT:-8000}"
 export SITE_URL="${SITE_URL:-http://127.0.0.1:${PORT}}"  # links in the emails the worker sends
 
 $BIN/filiera migrate --noinput
+$BIN/filiera vocabulary
 $BIN/filiera demo --if-empty
 
 $BIN/filiera run_huey --quiet &

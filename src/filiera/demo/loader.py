@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from filiera.core.audit import acting_as
 from filiera.core.models import Cluster, ClusterRole, Concept, ExcellenceLabel, Network, NetworkRole, ValueChain
+from filiera.core.vocabulary import sync_vocabulary
 from filiera.demo.generator import DemoPlan, build_plan, load
 from filiera.directory.models import Membership, Opportunity, Organisation, Person
 
@@ -49,21 +50,9 @@ def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
 
 
 def load_vocabulary() -> tuple[dict[str, Concept], dict[str, ValueChain]]:
-    """Create or update the concepts and value chains of the data files, by slug. Safe to run again: a later,
-    larger vocabulary file extends the same rows."""
-    concepts: dict[str, Concept] = {}
-    entries = load("concepts.json")["concepts"]
-    for entry in entries:
-        concepts[entry["slug"]], _ = Concept.objects.update_or_create(
-            slug=entry["slug"],
-            defaults={"scheme": entry["scheme"], "labels": entry["labels"], "synonyms": entry.get("synonyms", {})},
-        )
-    for entry in entries:
-        concept = concepts[entry["slug"]]
-        broader = concepts.get(entry.get("broader") or "")
-        if concept.broader_id != (broader.pk if broader else None):
-            concept.broader = broader
-            concept.save(update_fields=["broader"])
+    """Create or update the shipped concepts and the demo's value chains, by slug. Safe to run again."""
+    sync_vocabulary()
+    concepts = {c.slug: c for c in Concept.objects.all()}
     chains = {}
     for entry in load("value_chains.json")["value_chains"]:
         chains[entry["slug"]], _ = ValueChain.objects.update_or_create(

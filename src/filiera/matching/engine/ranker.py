@@ -1,0 +1,440 @@
+"""The matching index: documents (organisation profiles and opportunities) scored on three signals, filtered by
+facets, and explained.
+
+- lexical: BM25 in each document's own language. The query is analysed with the stemmer of every language present,
+  so that cognates meet ("telemedicina" in an Italian query and in a Spanish profile);
+- concepts: the share of the query's concepts (weighted by rarity) that the document carries, through the
+  multilingual vocabulary, which is what bridges languages without any shared word;
+- semantic: closeness of multilingual sentence embeddings, when a backend is configured.
+
+Each signal is brought to 0..1 (lexical relative to the best lexical match of the query) and the score is their
+weighted sum. A hit says why it is there: the query's words it contains, the concepts it shares, its closeness.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from filiera.matching.engine.embeddings import Embedder
+from filiera.matching.engine.postings import Postings
+from filiera.matching.engine.text import LANGUAGES, analyse, detect_language
+from filiera.matching.engine.vocabulary import Tagger
+
+K1 = 1.2
+B = 0.75
+KINDS = ("organisation", "opportunity")
+SIGNALS = ("lexical", "concepts", "semantic")
+
+
+@dataclass(frozen=True)
+class Weights:
+    lexical: float = 0.3
+    concepts: float = 0.4
+    semantic: float = 0.3
+    # A document enters the results only with a word or a concept in common, or when it is at least this close.
+    min_closeness: float = 0.55
+
+
+@dataclass
+class Document:
+    """A document as a service hands it in, before analysis."""
+
+    key: str  # unique, e.g. "organisation:12"
+    kind: str  # organisation | opportunity
+    language: str
+    text: str
+    tags: list[str] = field(default_factory=list)  # concept slugs picked by the authors
+    facets: dict[str, list[str]] = field(default_factory=dict)  # facet -> values, e.g. {"country": ["IT"]}
+    expires: int | None = None  # date ordinal of the expiry, for opportunities
+    vector: np.ndarray | None = None
+
+
+@dataclass
+class Analysed:
+    """A document as the index stores it; services persist it so that an index loads without re-analysing."""
+
+    key: str
+    kind: str
+    language: str
+    terms: dict[str, int]
+    concepts: dict[str, float]
+    facets: dict[str, list[str]] = field(default_factory=dict)
+    expires: int | None = None
+    vector: np.ndarray | None = None
+
+    @property
+    def length(self) -> int:
+        return sum(self.terms.values())
+
+
+def analyse_document(document: Document, tagger: Tagger) -> Analysed:
+    language = document.language if document.language in LANGUAGES else "en"
+    terms: dict[str, int] = {}
+    for token in analyse(document.text, language):
+        terms[token.stem] = terms.get(token.stem, 0) + 1
+    return Analysed(
+        key=document.key, kind=document.kind, language=language, terms=terms,
+        concepts=tagger.profile(document.text, language, document.tags), facets=document.facets,
+        expires=document.expires, vector=document.vector,
+    )
+
+
+@dataclass
+class Query:
+    text: str = ""
+    language: str | None = None  # None: detected
+    kinds: tuple[str, ...] = KINDS
+    filters: dict[str, list[str]] = field(default_factory=dict)  # facet -> allowed values (OR); AND across facets
+    expires_from: int | None = None  # leave out documents that expired before this date ordinal
+    exclude: frozenset[str] = frozenset()  # keys
+    only: frozenset[str] | None = None  # keys: when set, nothing else is considered
+    top: int = 10
+    signals: tuple[str, ...] = SIGNALS  # to measure each signal's worth
+
+
+@dataclass
+class Hit:
+    key: str
+    kind: str
+    score: float
+    lexical: float
+    concepts: float
+    semantic: float
+    words: list[str] = field(default_factory=list)  # the query's words found in the document
+    shared: list[str] = field(default_factory=list)  # concept slugs the query and the document share
+    closeness: float | None = None  # semantic closeness 0..1, when a backend is on
+    reasons: list[str] = field(default_factory=list)  # partner reasons: codes such as "other_helix"
+    brings: list[str] = field(default_factory=list)  # concepts a recommended partner adds
+
+
+@dataclass
+class _QueryVector:
+    terms: dict[str, dict[str, str]]  # language -> stem -> surface
+    concepts: dict[str, float]
+    vector: np.ndarray | None
+
+
+class MatchIndex:
+    def __init__(self, tagger: Tagger, embedder: Embedder | None = None, weights: Weights = Weights()) -> None:
+        self.tagger = tagger
+        self.embedder = embedder or Embedder()
+        self.weights = weights
+        self._clear()
+
+    def _clear(self) -> None:
+        self._slot_of: dict[str, int] = {}
+        self._keys: list[str | None] = []
+        self._alive = np.zeros(0, dtype=bool)
+        self._kind = np.zeros(0, dtype=np.int8)
+        self._language = np.zeros(0, dtype=np.int8)
+        self._length = np.zeros(0, dtype=np.float32)
+        self._expires = np.zeros(0, dtype=np.int32)
+        self._vectors = np.zeros((0, self.embedder.dim), dtype=np.float32)
+        self._has_vector = np.zeros(0, dtype=bool)
+        self._concepts: list[tuple[str, ...]] = []
+        self._lexical = {lang: Postings() for lang in LANGUAGES}
+        self._concept_postings = Postings()
+        self._facets: dict[tuple[str, str], array] = {}
+        self._doc_facets: list[dict[str, list[str]] | None] = []
+        self._dead = 0
+
+    # -- maintenance ------------------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._slot_of
+
+    def _grow(self, needed: int) -> None:
+        capacity = len(self._alive)
+        if needed <= capacity:
+            return
+        new = max(needed, capacity * 2, 1024)
+
+        def grown(values: np.ndarray) -> np.ndarray:
+            bigger = np.zeros((new,) + values.shape[1:], dtype=values.dtype)
+            bigger[:capacity] = values
+            return bigger
+
+        self._alive, self._kind, self._language = grown(self._alive), grown(self._kind), grown(self._language)
+        self._length, self._expires = grown(self._length), grown(self._expires)
+        self._vectors, self._has_vector = grown(self._vectors), grown(self._has_vector)
+
+    def put(self, doc: Analysed) -> None:
+        """Adds a document, replacing the one with the same key."""
+        self.remove(doc.key)
+        slot = len(self._keys)
+        self._grow(slot + 1)
+        self._keys.append(doc.key)
+        self._slot_of[doc.key] = slot
+        self._alive[slot] = True
+        self._kind[slot] = KINDS.index(doc.kind)
+        self._language[slot] = LANGUAGES.index(doc.language) if doc.language in LANGUAGES else 0
+        self._length[slot] = max(sum(doc.terms.values()), 1)
+        self._expires[slot] = doc.expires or 0
+        if doc.vector is not None and self.embedder.dim and len(doc.vector) == self.embedder.dim:
+            self._vectors[slot] = doc.vector
+            self._has_vector[slot] = True
+        self._concepts.append(tuple(doc.concepts))
+        self._doc_facets.append(doc.facets)
+        self._lexical[LANGUAGES[self._language[slot]]].add(slot, {t: float(n) for t, n in doc.terms.items()})
+        self._concept_postings.add(slot, doc.concepts)
+        for facet, values in doc.facets.items():
+            for value in values:
+                self._facets.setdefault((facet, str(value)), array("i")).append(slot)
+
+    def remove(self, key: str) -> None:
+        slot = self._slot_of.pop(key, None)
+        if slot is None:
+            return
+        self._alive[slot] = False
+        self._keys[slot] = None
+        self._concepts[slot] = ()
+        self._doc_facets[slot] = None
+        self._dead += 1
+        if self._dead > 1000 and self._dead > len(self._slot_of) // 3:
+            self.compact()
+
+    def compact(self) -> None:
+        """Drops dead slots from every array and posting list."""
+        size = len(self._keys)
+        alive = self._alive[:size]
+        new_slot = np.full(size, -1, dtype=np.int64)
+        new_slot[alive] = np.arange(int(alive.sum()))
+        keep = np.flatnonzero(alive)
+        self._keys = [self._keys[i] for i in keep]
+        self._slot_of = {key: i for i, key in enumerate(self._keys)}
+        self._concepts = [self._concepts[i] for i in keep]
+        self._doc_facets = [self._doc_facets[i] for i in keep]
+        for name in ("_alive", "_kind", "_language", "_length", "_expires", "_vectors", "_has_vector"):
+            setattr(self, name, getattr(self, name)[keep].copy())
+        for postings in [*self._lexical.values(), self._concept_postings]:
+            postings.compact(new_slot)
+        for facet_key, slots in list(self._facets.items()):
+            mapped = new_slot[np.frombuffer(slots, dtype=np.int32)]
+            mapped = mapped[mapped >= 0]
+            if len(mapped):
+                fresh = array("i")
+                fresh.frombytes(mapped.astype(np.int32).tobytes())
+                self._facets[facet_key] = fresh
+            else:
+                del self._facets[facet_key]
+        self._dead = 0
+
+    def facets_of(self, key: str) -> dict[str, list[str]]:
+        slot = self._slot_of.get(key)
+        return dict(self._doc_facets[slot] or {}) if slot is not None else {}
+
+    def nbytes(self) -> int:
+        arrays = (self._alive, self._kind, self._language, self._length, self._expires, self._vectors,
+                  self._has_vector)
+        return sum(a.nbytes for a in arrays) + sum(p.nbytes() for p in self._lexical.values())
+
+    # -- scoring ---------------------------------------------------------------------------------------------
+
+    def _size(self) -> int:
+        return len(self._keys)
+
+    def _mask(self, query: Query) -> np.ndarray:
+        size = self._size()
+        mask = self._alive[:size].copy()
+        if tuple(query.kinds) != KINDS:
+            mask &= np.isin(self._kind[:size], [KINDS.index(k) for k in query.kinds])
+        for facet, values in query.filters.items():
+            if not values:
+                continue
+            allowed = np.zeros(size, dtype=bool)
+            for value in values:
+                # "concept" filters on the concepts a document names or was tagged with, not their broader ones.
+                if facet == "concept":
+                    slots, weights = self._concept_postings.get(str(value))
+                    allowed[slots[weights >= 1.0]] = True
+                    continue
+                slots = self._facets.get((facet, str(value)))
+                if slots is not None and len(slots):
+                    allowed[np.frombuffer(slots, dtype=np.int32)] = True
+            mask &= allowed
+        if query.expires_from is not None:
+            expires = self._expires[:size]
+            mask &= (expires == 0) | (expires >= query.expires_from)
+        for key in query.exclude:
+            slot = self._slot_of.get(key)
+            if slot is not None:
+                mask[slot] = False
+        if query.only is not None:
+            allowed = np.zeros(size, dtype=bool)
+            allowed[[self._slot_of[k] for k in query.only if k in self._slot_of]] = True
+            mask &= allowed
+        return mask
+
+    def _lexical_scores(self, terms: dict[str, dict[str, str]]) -> np.ndarray:
+        size = self._size()
+        scores = np.zeros(size, dtype=np.float32)
+        for lang, stems in terms.items():
+            postings = self._lexical[lang]
+            in_language = self._language[:size] == LANGUAGES.index(lang)
+            n_docs = int((in_language & self._alive[:size]).sum())
+            if not n_docs:
+                continue
+            average = float(self._length[:size][in_language & self._alive[:size]].mean())
+            for stem in stems:
+                slots, tfs = postings.get(stem)
+                if not len(slots):
+                    continue
+                df = len(slots)
+                idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+                norm = K1 * (1 - B + B * self._length[slots] / average)
+                scores += np.bincount(slots, weights=idf * tfs * (K1 + 1) / (tfs + norm), minlength=size).astype(
+                    np.float32)
+        return scores
+
+    def _concept_scores(self, concepts: dict[str, float]) -> np.ndarray:
+        size = self._size()
+        scores = np.zeros(size, dtype=np.float32)
+        alive = max(len(self._slot_of), 1)
+        total = 0.0
+        for slug, weight in concepts.items():
+            slots, weights = self._concept_postings.get(slug)
+            idf = math.log(1.0 + alive / (len(slots) + 1.0))
+            total += idf * weight
+            if len(slots):
+                scores += np.bincount(slots, weights=idf * weight * weights, minlength=size).astype(np.float32)
+        return scores / total if total else scores
+
+    def _semantic_scores(self, vector: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        size = self._size()
+        if vector is None or not self.embedder.dim:
+            return np.zeros(size, dtype=np.float32), np.zeros(size, dtype=np.float32)
+        cosines = self._vectors[:size] @ vector.astype(np.float32)
+        closeness = self.embedder.closeness(cosines).astype(np.float32)
+        closeness[~self._has_vector[:size]] = 0.0
+        return closeness, cosines
+
+    def _weights(self, signals: tuple[str, ...], semantic_on: bool) -> tuple[float, float, float]:
+        w = self.weights
+        lexical = w.lexical if "lexical" in signals else 0.0
+        concepts = w.concepts if "concepts" in signals else 0.0
+        semantic = w.semantic if "semantic" in signals and semantic_on else 0.0
+        total = lexical + concepts + semantic or 1.0
+        return lexical / total, concepts / total, semantic / total
+
+    def _rank(self, qv: _QueryVector, query: Query, mask: np.ndarray, require_overlap: bool = True) -> list[Hit]:
+        signals = query.signals
+        lexical = self._lexical_scores(qv.terms) if "lexical" in signals else np.zeros(len(mask), np.float32)
+        concepts = self._concept_scores(qv.concepts) if "concepts" in signals else np.zeros(len(mask), np.float32)
+        semantic_on = "semantic" in signals and qv.vector is not None and bool(self.embedder.dim)
+        closeness, _ = self._semantic_scores(qv.vector if semantic_on else None)
+        best_lexical = float(lexical[mask].max()) if mask.any() else 0.0
+        lexical_norm = lexical / best_lexical if best_lexical > 0 else lexical
+        wl, wc, ws = self._weights(signals, semantic_on)
+        score = wl * lexical_norm + wc * concepts + ws * closeness
+        eligible = mask.copy()
+        if require_overlap:
+            eligible &= (lexical > 0) | (concepts > 0) | (closeness >= self.weights.min_closeness)
+        candidates = np.flatnonzero(eligible)
+        if len(candidates) > query.top:
+            top = candidates[np.argpartition(-score[candidates], query.top - 1)[: query.top]]
+        else:
+            top = candidates
+        # Best first; ties by key so that results are stable.
+        order = sorted(top.tolist(), key=lambda s: (-float(score[s]), self._keys[s]))
+        hits = []
+        for slot in order:
+            hits.append(Hit(
+                key=self._keys[slot], kind=KINDS[self._kind[slot]], score=round(float(score[slot]), 4),
+                lexical=round(float(lexical_norm[slot]), 4), concepts=round(float(concepts[slot]), 4),
+                semantic=round(float(closeness[slot]), 4),
+                words=self._matched_words(slot, qv.terms) if lexical[slot] > 0 else [],
+                shared=[c for c in qv.concepts if c in self._concepts[slot]],
+                closeness=round(float(closeness[slot]), 3) if semantic_on else None,
+            ))
+        return hits
+
+    def _matched_words(self, slot: int, terms: dict[str, dict[str, str]]) -> list[str]:
+        lang = LANGUAGES[self._language[slot]]
+        words = []
+        for stem, surface in terms.get(lang, {}).items():
+            slots, _ = self._lexical[lang].get(stem)
+            if len(slots) and (slots == slot).any():
+                words.append(surface)
+        return words
+
+    # -- queries ---------------------------------------------------------------------------------------------
+
+    def query_language(self, text: str, language: str | None) -> str | None:
+        return language if language in LANGUAGES else detect_language(text)
+
+    def _text_query(self, query: Query) -> _QueryVector:
+        language = self.query_language(query.text, query.language)
+        terms: dict[str, dict[str, str]] = {}
+        present = {LANGUAGES[i] for i in np.unique(self._language[: self._size()][self._alive[: self._size()]])}
+        for lang in present:
+            stems: dict[str, str] = {}
+            for token in analyse(query.text, lang):
+                stems.setdefault(token.stem, token.surface)
+            terms[lang] = stems
+        tagged: dict[str, float] = {}
+        for lang in [language] if language else LANGUAGES:
+            for match in self.tagger.tag(query.text, lang):
+                tagged[match.slug] = 1.0
+        vector = None
+        if "semantic" in query.signals and self.embedder.dim and query.text.strip():
+            vector = self.embedder.queries([query.text])[0]
+        return _QueryVector(terms=terms, concepts=self.tagger.expand(tagged), vector=vector)
+
+    def search(self, query: Query) -> list[Hit]:
+        if not query.text.strip():
+            return []
+        return self._rank(self._text_query(query), query, self._mask(query))
+
+    def _document_query(self, doc: Analysed, signals: tuple[str, ...], top_terms: int = 25) -> _QueryVector:
+        """A document used as a query: its most distinctive words (in its language), its concepts, its vector."""
+        postings = self._lexical[doc.language]
+        n_docs = max(len(self._slot_of), 1)
+        ranked = sorted(
+            doc.terms.items(),
+            key=lambda item: -item[1] * math.log(1.0 + n_docs / (len(postings.get(item[0])[0]) + 1.0)),
+        )
+        terms = {doc.language: {stem: stem for stem, _ in ranked[:top_terms]}}
+        vector = doc.vector if doc.vector is not None and len(doc.vector) == self.embedder.dim else None
+        return _QueryVector(terms=terms, concepts=dict(doc.concepts),
+                            vector=vector if "semantic" in signals else None)
+
+    def similar(self, doc: Analysed, query: Query) -> list[Hit]:
+        """Documents like `doc` ("more like this"), within the query's kinds and filters."""
+        qv = self._document_query(doc, query.signals)
+        hits = self._rank(qv, query, self._mask(replace(query, exclude=query.exclude | {doc.key})))
+        for hit in hits:
+            hit.words = []  # the words of a document-as-query are stems, not what a person typed
+        return hits
+
+    def partners(self, doc: Analysed, query: Query, *, international: bool = False, pool: int = 300) -> list[Hit]:
+        """Organisations that complete `doc`'s organisation: close in topic, from another helix, bringing concepts
+        it lacks, and from other countries when the aim is an EU call (`international`)."""
+        wide = replace(query, top=pool, kinds=("organisation",), exclude=query.exclude | {doc.key})
+        candidates = self._rank(self._document_query(doc, query.signals), wide, self._mask(wide))
+        own_helix = set(doc.facets.get("helix", []))
+        own_countries = set(doc.facets.get("country", []))
+        own_concepts = set(doc.concepts)
+        for hit in candidates:
+            facets = self.facets_of(hit.key)
+            slot = self._slot_of[hit.key]
+            their = self._concepts[slot]
+            hit.brings = [c for c in their if c not in own_concepts and self.tagger.entries.get(c) is not None][:5]
+            other_helix = bool(own_helix) and not own_helix & set(facets.get("helix", []))
+            other_country = bool(own_countries) and not own_countries & set(facets.get("country", []))
+            complement = min(len(hit.brings), 4) / 4
+            relevance = hit.score
+            hit.reasons = (["other_helix"] if other_helix else []) + (
+                ["other_country"] if international and other_country else [])
+            hit.score = round(
+                0.55 * relevance + 0.25 * other_helix + 0.1 * complement
+                + (0.1 * other_country if international else 0.1 * relevance), 4)
+            hit.words = []
+        candidates.sort(key=lambda h: (-h.score, h.key))
+        return candidates[: query.top]

@@ -1,0 +1,374 @@
+"""The use cases of matching: keeping the index, searching, "more like this" and recommendations.
+
+Every result passes through `filiera.core.access` before anyone sees it: the engine ranks, then the viewer's
+visibility rules (the same ones as the directory's) keep only what this viewer may see, in rank order."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from filiera.core.access import Viewer
+from filiera.core.models import Concept
+from filiera.directory.models import Opportunity, Organisation
+from filiera.matching.documents import (
+    OPPORTUNITY,
+    ORGANISATION,
+    key,
+    opportunities_for_indexing,
+    opportunity_document,
+    organisation_document,
+    organisations_for_indexing,
+    split_key,
+    text_hash,
+    vector_from_bytes,
+)
+from filiera.matching.engine.ranker import KINDS, Analysed, Hit, Query, analyse_document
+from filiera.matching.engine.text import LANGUAGES
+from filiera.matching.models import IndexEntry
+from filiera.matching.store import embedder, index_store
+
+WHAT = {"organisations": ("organisation",), "opportunities": ("opportunity",), "all": KINDS}
+EMBED_BATCH = 64
+
+# The opportunity types that answer each type: a request is answered by offers, an offer by requests, an R&D partner
+# search by other partner searches and by technology offers.
+ANSWERS = {
+    Opportunity.Type.TECHNOLOGY_REQUEST: [Opportunity.Type.TECHNOLOGY_OFFER, Opportunity.Type.RD_PARTNER_SEARCH],
+    Opportunity.Type.TECHNOLOGY_OFFER: [Opportunity.Type.TECHNOLOGY_REQUEST, Opportunity.Type.BUSINESS_REQUEST],
+    Opportunity.Type.BUSINESS_REQUEST: [Opportunity.Type.BUSINESS_OFFER, Opportunity.Type.TECHNOLOGY_OFFER],
+    Opportunity.Type.BUSINESS_OFFER: [Opportunity.Type.BUSINESS_REQUEST, Opportunity.Type.TECHNOLOGY_REQUEST],
+    Opportunity.Type.RD_PARTNER_SEARCH: [Opportunity.Type.RD_PARTNER_SEARCH, Opportunity.Type.TECHNOLOGY_OFFER],
+}
+
+
+class MatchingError(ValueError):
+    """Bad input to a search or a recommendation, with a message for the person who gave it."""
+
+
+# -- keeping the index -----------------------------------------------------------------------------------------
+
+def _write_entries(objects: list, kind: str, reuse_vectors: bool = True) -> int:
+    """Analyses and stores the index rows of `objects` (all of one kind), reusing the vectors of unchanged texts."""
+    if not objects:
+        return 0
+    backend = embedder()
+    tagger = index_store.tagger()
+    make = organisation_document if kind == ORGANISATION else opportunity_document
+    documents = [make(obj) for obj in objects]
+    old = {
+        e.object_id: e for e in IndexEntry.objects.filter(kind=kind, object_id__in=[o.pk for o in objects])
+        .only("object_id", "text_hash", "embedder", "vector")
+    }
+    hashes = [text_hash(d.text) for d in documents]
+    vectors: list[np.ndarray | None] = [None] * len(documents)
+    missing = []
+    for i, (obj, digest) in enumerate(zip(objects, hashes, strict=True)):
+        previous = old.get(obj.pk)
+        unchanged = previous is not None and previous.text_hash == digest and previous.embedder == backend.name
+        if reuse_vectors and unchanged:
+            vectors[i] = vector_from_bytes(previous.vector)
+        elif backend.dim:
+            missing.append(i)
+    for start in range(0, len(missing), EMBED_BATCH):
+        chunk = missing[start:start + EMBED_BATCH]
+        for i, vector in zip(chunk, backend.passages([documents[i].text for i in chunk]), strict=True):
+            vectors[i] = vector
+    entries = []
+    for obj, document, digest, vector in zip(objects, documents, hashes, vectors, strict=True):
+        analysed = analyse_document(document, tagger)
+        entries.append(IndexEntry(
+            kind=kind, object_id=obj.pk, language=analysed.language, terms=analysed.terms,
+            concepts=analysed.concepts, facets=analysed.facets, expires=analysed.expires, text_hash=digest,
+            embedder=backend.name if vector is not None else "",
+            vector=vector.astype(np.float32).tobytes() if vector is not None else None,
+        ))
+    with transaction.atomic():
+        # A changed document gets a new row (a higher id), which is how other processes learn of the change.
+        IndexEntry.objects.filter(kind=kind, object_id__in=[o.pk for o in objects]).delete()
+        IndexEntry.objects.bulk_create(entries, batch_size=500)
+    return len(entries)
+
+
+def _tombstones(kind: str, object_ids: list[int]) -> None:
+    with transaction.atomic():
+        IndexEntry.objects.filter(kind=kind, object_id__in=object_ids).delete()
+        IndexEntry.objects.bulk_create([IndexEntry(kind=kind, object_id=i, deleted=True) for i in object_ids])
+
+
+def index_organisations(ids: list[int]) -> int:
+    objects = list(organisations_for_indexing().filter(pk__in=ids))
+    _tombstones(ORGANISATION, sorted(set(ids) - {o.pk for o in objects}))
+    return _write_entries(objects, ORGANISATION)
+
+
+def index_opportunities(ids: list[int]) -> int:
+    objects = list(opportunities_for_indexing().filter(pk__in=ids))
+    _tombstones(OPPORTUNITY, sorted(set(ids) - {o.pk for o in objects}))
+    return _write_entries(objects, OPPORTUNITY)
+
+
+@dataclass
+class RebuildReport:
+    organisations: int = 0
+    opportunities: int = 0
+    embedded: str = "none"
+
+
+def rebuild_index(*, reuse_vectors: bool = True, batch: int = 2000, progress=None) -> RebuildReport:
+    """Re-analyses every organisation and opportunity; drops rows of deleted ones. Vectors of unchanged texts are
+    kept unless `reuse_vectors` is False."""
+    report = RebuildReport(embedded=embedder().name)
+    for kind, queryset, attr in ((ORGANISATION, organisations_for_indexing(), "organisations"),
+                                 (OPPORTUNITY, opportunities_for_indexing(), "opportunities")):
+        ids = list(queryset.model.objects.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), batch):
+            objects = list(queryset.filter(pk__in=ids[start:start + batch]).order_by("pk"))
+            setattr(report, attr, getattr(report, attr) + _write_entries(objects, kind, reuse_vectors))
+            if progress:
+                progress(kind, min(start + batch, len(ids)), len(ids))
+        stale = sorted(set(IndexEntry.objects.filter(kind=kind).values_list("object_id", flat=True)) - set(ids))
+        for start in range(0, len(stale), batch):
+            IndexEntry.objects.filter(kind=kind, object_id__in=stale[start:start + batch]).delete()
+    IndexEntry.objects.filter(deleted=True).delete()
+    return report
+
+
+# -- results ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class Match:
+    """A search or recommendation result, with its reasons, ready for a page, the API or the command line."""
+
+    kind: str
+    object: Organisation | Opportunity
+    score: float
+    words: list[str] = field(default_factory=list)
+    concepts: list[Concept] = field(default_factory=list)
+    closeness: float | None = None
+    reasons: list[str] = field(default_factory=list)
+    brings: list[Concept] = field(default_factory=list)
+    parts: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        if self.kind == ORGANISATION:
+            return self.object.ref or self.object.slug
+        return str(self.object.pk)
+
+    @property
+    def name(self) -> str:
+        return self.object.name if self.kind == ORGANISATION else self.object.title
+
+    def why(self) -> dict:
+        return {
+            "words": self.words,
+            "concepts": [{"slug": c.slug, "label": c.label} for c in self.concepts],
+            "semantic": self.closeness,
+            "reasons": self.reasons,
+            "brings": [{"slug": c.slug, "label": c.label} for c in self.brings],
+            "parts": self.parts,
+        }
+
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "id": self.object.pk, "ref": self.ref, "name": self.name,
+                "score": self.score, "why": self.why()}
+
+
+def _visible(viewer: Viewer, hits: list[Hit]) -> list[Match]:
+    """The hits this viewer may see, in rank order, as matches with their objects and concepts."""
+    ids = {ORGANISATION: [], OPPORTUNITY: []}
+    for hit in hits:
+        ids[hit.kind].append(split_key(hit.key)[1])
+    objects = {}
+    if ids[ORGANISATION]:
+        for org in viewer.visible_organisations().filter(pk__in=ids[ORGANISATION]):
+            objects[key(ORGANISATION, org.pk)] = org
+    if ids[OPPORTUNITY]:
+        for opp in viewer.visible_opportunities().filter(pk__in=ids[OPPORTUNITY]).select_related("organisation"):
+            objects[key(OPPORTUNITY, opp.pk)] = opp
+    slugs = {slug for hit in hits for slug in [*hit.shared, *hit.brings]}
+    concepts = {c.slug: c for c in Concept.objects.filter(slug__in=slugs)}
+    matches = []
+    for hit in hits:
+        obj = objects.get(hit.key)
+        if obj is None:
+            continue
+        matches.append(Match(
+            kind=hit.kind, object=obj, score=hit.score, words=hit.words,
+            concepts=[concepts[s] for s in hit.shared if s in concepts], closeness=hit.closeness,
+            reasons=hit.reasons, brings=[concepts[s] for s in hit.brings if s in concepts],
+            parts={"lexical": hit.lexical, "concepts": hit.concepts, "semantic": hit.semantic},
+        ))
+    return matches
+
+
+def _ranked(viewer: Viewer, run, top: int) -> list[Match]:
+    """Asks the engine for more than `top` results, so that those the viewer may not see can be dropped, and asks
+    again for more when too many were dropped."""
+    for wanted in (top * 3 + 20, top * 20 + 200, 5000):
+        hits = run(wanted)
+        matches = _visible(viewer, hits)
+        if len(matches) >= top or len(hits) < wanted:
+            return matches[:top]
+    return matches[:top]
+
+
+@dataclass
+class SearchFilters:
+    """Facet filters of a search (OR inside a facet, AND across); empty lists filter nothing."""
+
+    org_kind: list[str] = field(default_factory=list)
+    helix: list[str] = field(default_factory=list)
+    country: list[str] = field(default_factory=list)
+    value_chain: list[str] = field(default_factory=list)
+    cluster: list[str] = field(default_factory=list)
+    visibility: list[str] = field(default_factory=list)
+    type: list[str] = field(default_factory=list)
+    concept: list[str] = field(default_factory=list)
+    include_expired: bool = False
+
+    def facets(self) -> dict[str, list[str]]:
+        return {name: values for name, values in (
+            ("org_kind", self.org_kind), ("helix", self.helix), ("country", self.country),
+            ("value_chain", self.value_chain), ("cluster", self.cluster), ("visibility", self.visibility),
+            ("type", self.type), ("concept", self.concept),
+        ) if values}
+
+
+def _query(text: str, language: str | None, kinds, filters: SearchFilters, top: int, signals=None) -> Query:
+    facets = filters.facets()
+    facets["status"] = [Opportunity.Status.PUBLISHED] if kinds == ("opportunity",) else []
+    query = Query(
+        text=text, language=language or None, kinds=tuple(kinds), filters=facets, top=top,
+        expires_from=None if filters.include_expired else timezone.localdate().toordinal(),
+    )
+    if signals:
+        query.signals = tuple(signals)
+    return query
+
+
+def check_language(language: str | None) -> str | None:
+    if language and language not in LANGUAGES:
+        raise MatchingError(f"unknown language {language!r}: use one of {', '.join(LANGUAGES)}")
+    return language or None
+
+
+def search(viewer: Viewer, text: str, *, language: str | None = None, what: str = "all",
+           filters: SearchFilters | None = None, top: int = 20) -> list[Match]:
+    """Organisations and opportunities matching a text in any language, best first, each with its reasons."""
+    text = (text or "").strip()
+    if not text:
+        raise MatchingError("the search text is empty")
+    language = check_language(language)
+    if what not in WHAT:
+        raise MatchingError(f"unknown --what {what!r}: use organisations, opportunities or all")
+    filters = filters or SearchFilters()
+    index = index_store.get()
+    kinds = WHAT[what]
+
+    def run(wanted: int) -> list[Hit]:
+        hits = []
+        for kind in kinds:
+            hits += index.search(_query(text, language, (kind,), filters, wanted))
+        return sorted(hits, key=lambda h: (-h.score, h.key))[:wanted]
+
+    return _ranked(viewer, run, top)
+
+
+def detected_language(text: str, language: str | None = None) -> str | None:
+    return index_store.get().query_language(text, language)
+
+
+def _analysed(kind: str, object_id: int) -> Analysed | None:
+    entry = IndexEntry.objects.filter(kind=kind, object_id=object_id, deleted=False).first()
+    if entry is None:
+        return None
+    from filiera.matching.documents import analysed_from_entry
+
+    backend = embedder()
+    return analysed_from_entry(entry, backend.dim, backend.name)
+
+
+def _source(kind: str, obj) -> Analysed:
+    analysed = _analysed(kind, obj.pk)
+    if analysed is None:  # not indexed yet (the task has not run): index it now
+        (index_organisations if kind == ORGANISATION else index_opportunities)([obj.pk])
+        analysed = _analysed(kind, obj.pk)
+    return analysed
+
+
+def more_like_this(viewer: Viewer, obj: Organisation | Opportunity, top: int = 10) -> list[Match]:
+    """Documents of the same kind like this one."""
+    kind = ORGANISATION if isinstance(obj, Organisation) else OPPORTUNITY
+    source = _source(kind, obj)
+    index = index_store.get()
+
+    def run(wanted: int) -> list[Hit]:
+        return index.similar(source, _query("", None, (kind,), SearchFilters(), wanted))
+
+    return _ranked(viewer, run, top)
+
+
+def recommend_for_opportunity(viewer: Viewer, opportunity: Opportunity, top: int = 10,
+                              what: str = "all") -> list[Match]:
+    """For a need (or an offer): the organisations and the opportunities of the answering types that meet it,
+    leaving out the opportunity's own organisation."""
+    source = _source(OPPORTUNITY, opportunity)
+    index = index_store.get()
+    own = key(ORGANISATION, opportunity.organisation_id)
+
+    def run(wanted: int) -> list[Hit]:
+        hits = []
+        if what in ("all", "organisations"):
+            query = _query("", None, ("organisation",), SearchFilters(), wanted)
+            query.exclude = frozenset({own})
+            hits += index.similar(source, query)
+        if what in ("all", "opportunities"):
+            query = _query("", None, ("opportunity",), SearchFilters(type=ANSWERS.get(opportunity.type, [])), wanted)
+            hits += [h for h in index.similar(source, query)
+                     if index.facets_of(h.key).get("organisation") != [str(opportunity.organisation_id)]]
+        return sorted(hits, key=lambda h: (-h.score, h.key))[:wanted]
+
+    return _ranked(viewer, run, top)
+
+
+def recommend_partners(viewer: Viewer, organisation: Organisation, top: int = 10, *,
+                       international: bool = False, filters: SearchFilters | None = None) -> list[Match]:
+    """For an organisation: the partners that complete it (another helix, concepts it lacks, other countries when
+    the aim is an EU call)."""
+    source = _source(ORGANISATION, organisation)
+    index = index_store.get()
+    filters = filters or SearchFilters()
+
+    def run(wanted: int) -> list[Hit]:
+        query = _query("", None, ("organisation",), filters, wanted)
+        return index.partners(source, query, international=international, pool=max(300, wanted))
+
+    return _ranked(viewer, run, top)
+
+
+def opportunities_matching_organisation(viewer: Viewer, organisation: Organisation, since: datetime.datetime,
+                                        top: int = 10) -> list[Match]:
+    """New opportunities (published since `since`, still open) that match an organisation's profile: the digest's
+    content. Its own opportunities are left out."""
+    source = _source(ORGANISATION, organisation)
+    index = index_store.get()
+    recent = set(
+        Opportunity.objects.filter(created_at__gte=since, status=Opportunity.Status.PUBLISHED)
+        .exclude(organisation=organisation).values_list("pk", flat=True)
+    )
+    if not recent:
+        return []
+    only = frozenset(key(OPPORTUNITY, i) for i in recent)
+
+    def run(wanted: int) -> list[Hit]:
+        query = _query("", None, ("opportunity",), SearchFilters(), wanted)
+        query.only = only
+        return index.similar(source, query)
+
+    return _ranked(viewer, run, top)

@@ -1,0 +1,75 @@
+"""The matching use cases on the real database: search across languages, reasons, visibility, recommendations."""
+
+from __future__ import annotations
+
+import pytest
+
+from filiera.core.access import viewer_for
+from filiera.directory.models import Membership, Opportunity, Organisation, Visibility
+from filiera.matching import services
+from filiera.matching.models import IndexEntry
+
+
+@pytest.fixture
+def danish_sme(db, cluster_b):
+    org = Organisation.objects.create(
+        name="Faldvagt ApS", slug="faldvagt", kind="sme", country="DK", language="da",
+        description="Vi udvikler faldsensorer og hjemmemonitorering (telemonitorering) til ældre borgere i eget hjem "
+                    "og på plejehjem.",
+    )
+    Membership.objects.create(organisation=org, cluster=cluster_b, status=Membership.Status.ACTIVE)
+    return org
+
+
+@pytest.fixture
+def italian_hospital_need(db, cluster_a, org_a):
+    return Opportunity.objects.create(
+        organisation=org_a, cluster=cluster_a, type=Opportunity.Type.TECHNOLOGY_REQUEST, language="it",
+        title="Cerchiamo soluzioni di telemonitoraggio per anziani a domicilio",
+        summary="L'ospedale cerca una piattaforma di telemonitoraggio dei pazienti anziani fragili dopo la dimissione.",
+    )
+
+
+def test_a_danish_query_finds_the_italian_need_with_its_reasons(reindex, danish_sme, italian_hospital_need):
+    reindex()
+    matches = services.search(viewer_for(None), "telemonitorering af ældre", language="da")
+    keys = [(m.kind, m.object.pk) for m in matches]
+    assert ("opportunity", italian_hospital_need.pk) in keys
+    need = next(m for m in matches if m.object == italian_hospital_need)
+    assert "telemonitoring" in [c.slug for c in need.concepts]
+    assert need.as_json()["why"]["concepts"][0]["label"]
+
+
+def test_private_opportunity_never_reaches_another_cluster(reindex, danish_sme, italian_hospital_need,
+                                                          outsider_member):
+    italian_hospital_need.visibility = Visibility.PRIVATE
+    italian_hospital_need.save()
+    reindex()
+    for viewer in (viewer_for(None), viewer_for(outsider_member)):
+        matches = services.search(viewer, "telemonitoraggio anziani", language="it", top=50)
+        assert italian_hospital_need not in [m.object for m in matches]
+
+
+def test_a_deleted_opportunity_leaves_the_index(reindex, danish_sme, italian_hospital_need):
+    reindex()
+    assert services.search(viewer_for(None), "telemonitoraggio", what="opportunities")
+    services.index_opportunities([italian_hospital_need.pk])
+    pk = italian_hospital_need.pk
+    italian_hospital_need.delete()
+    services.index_opportunities([pk])
+    assert IndexEntry.objects.filter(kind="opportunity", object_id=pk, deleted=True).exists()
+    assert not services.search(viewer_for(None), "telemonitoraggio", what="opportunities")
+
+
+def test_recommendations_for_a_need_include_the_danish_sme(reindex, danish_sme, italian_hospital_need):
+    reindex()
+    matches = services.recommend_for_opportunity(viewer_for(None), italian_hospital_need)
+    assert danish_sme in [m.object for m in matches]
+    assert italian_hospital_need.organisation not in [m.object for m in matches]
+
+
+def test_bad_input_is_refused(reindex):
+    with pytest.raises(services.MatchingError):
+        services.search(viewer_for(None), "   ")
+    with pytest.raises(services.MatchingError):
+        services.search(viewer_for(None), "x", language="xx")
