@@ -175,13 +175,15 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "filiera@localhost")
 REDIS_URL = env_str("REDIS_URL", "")
 _huey_immediate = env_bool("FILIERA_TASKS_IMMEDIATE", False)
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "filiera", "url": REDIS_URL, "immediate": _huey_immediate}
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "filiera", "url": REDIS_URL, "immediate": _huey_immediate,
+            "utc": False}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "filiera",
         "filename": str(VAR_DIR / "tasks.sqlite3"),
         "immediate": _huey_immediate,
+        "utc": False,  # periodic tasks (the weekly digest) run at the local TIME_ZONE hour
     }
 HUEY["consumer"] = {"workers": env_int("TASK_WORKERS", 2), "worker_type": "thread"}
 

@@ -73,3 +73,29 @@ def test_bad_input_is_refused(reindex):
         services.search(viewer_for(None), "   ")
     with pytest.raises(services.MatchingError):
         services.search(viewer_for(None), "x", language="xx")
+
+
+def test_saving_queues_the_indexing_once_committed(vocabulary, org_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        opportunity = Opportunity.objects.create(
+            organisation=org_a, type=Opportunity.Type.BUSINESS_OFFER, language="es",
+            title="Distribución de dispositivos de telemedicina", summary="Buscamos socios en Italia.",
+        )
+    entry = IndexEntry.objects.get(kind="opportunity", object_id=opportunity.pk)
+    assert "telemedicine" in entry.concepts and entry.language == "es"
+    assert services.search(viewer_for(None), "telemedicina", what="opportunities")[0].object == opportunity
+    pk = opportunity.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        opportunity.delete()
+    assert IndexEntry.objects.get(kind="opportunity", object_id=pk).deleted
+
+
+def test_bulk_import_indexes_the_new_organisations(vocabulary, admin, django_capture_on_commit_callbacks):
+    from filiera.directory.models import bulk_saved
+
+    org = Organisation.objects.create(name="Riabilita Srl", slug="riabilita", kind="sme", country="IT",
+                                      language="it", description="Robotica riabilitativa ed esoscheletri.")
+    with django_capture_on_commit_callbacks(execute=True):
+        bulk_saved.send(sender=Organisation, ids=[org.pk])
+    assert IndexEntry.objects.filter(kind="organisation", object_id=org.pk, deleted=False).exists()
+    assert services.search(viewer_for(None), "exoskeletons", language="en")[0].object == org

@@ -1,4 +1,5 @@
-"""Public pages of clusters and networks, the home page, and the user's account (language, API tokens)."""
+"""Public pages of clusters and networks, the home page, and the user's account (language, weekly digest, API
+tokens)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,6 +17,7 @@ from filiera.core.access import viewer_for
 from filiera.core.models import Cluster, ExcellenceLabel, Network
 from filiera.directory.models import Membership, Organisation, OrganisationKind
 from filiera.directory.queries import OpportunityFilters, search_opportunities
+from filiera.matching import digest
 
 MEMBERS_SHOWN = 60  # the cluster page lists this many members; the directory, filtered by cluster, lists them all
 
@@ -111,6 +113,17 @@ def account(request):
                 messages.success(request, _("Language saved."))
                 return response
             messages.error(request, _("Unknown language."))
+        elif action == "digest":
+            # Only a member representative has a profile to match opportunities against.
+            if not viewer_for(request.user).organisation_ids:
+                messages.error(request, _("The weekly digest is for the representatives of a member organisation."))
+            elif request.POST.get("digest") == "on":
+                digest.subscribe(request.user)
+                messages.success(request, _("The weekly digest is on."))
+            else:
+                digest.unsubscribe(request.user)
+                messages.success(request, _("The weekly digest is off."))
+            return redirect("account")
         elif action == "create_token":
             name = request.POST.get("name", "").strip()
             if not name:
@@ -121,7 +134,11 @@ def account(request):
                 request.session["new_api_token"] = raw
                 return redirect("account")
     new_token = request.session.pop("new_api_token", None)
-    return render(request, "core/account.html", {"tokens": request.user.api_tokens.all(), "new_token": new_token})
+    return render(request, "core/account.html", {
+        "tokens": request.user.api_tokens.all(), "new_token": new_token,
+        "can_subscribe_digest": bool(viewer_for(request.user).organisation_ids),
+        "digest_subscribed": digest.is_subscribed(request.user),
+    })
 
 
 @login_required

@@ -20,7 +20,7 @@ from filiera.core.audit import acting_as
 from filiera.core.models import Cluster, ClusterRole, Concept, ExcellenceLabel, Network, NetworkRole, ValueChain
 from filiera.core.vocabulary import sync_vocabulary
 from filiera.demo.generator import DemoPlan, build_plan, load
-from filiera.directory.models import Membership, Opportunity, Organisation, Person
+from filiera.directory.models import Membership, Opportunity, Organisation, Person, bulk_saved, bulk_saving
 
 DEMO_ACTOR = "demo"
 ACCOUNT_EMAIL_DOMAIN = "filiera-demo.example"
@@ -180,12 +180,13 @@ def load_demo(today: datetime.date | None = None) -> dict:
     """Load the whole demo in one transaction and return what was created. Call only when `demo_present()` is
     False: cluster and organisation slugs would collide."""
     plan = build_plan(today or timezone.localdate())
-    with acting_as(None, label=DEMO_ACTOR):
+    with acting_as(None, label=DEMO_ACTOR), bulk_saving():
         concepts, chains = load_vocabulary()
         clusters = _clusters(chains)
         users = _accounts(plan, clusters)
         organisations = _organisations(plan, clusters, concepts, chains, users)
         _opportunities(plan, organisations, clusters, concepts, chains, users)
+    bulk_saved.send(sender=Organisation, ids=sorted(o.pk for o in organisations.values()))
     return summary(plan)
 
 

@@ -58,7 +58,7 @@ from filiera.core.countries import COUNTRY_ALIASES, COUNTRY_CODES
 from filiera.core.models import AuditEntry, Cluster, ValueChain
 from filiera.directory.duplicates import WEBSITE, Candidate, Match, find_duplicates, website_host
 from filiera.directory.exporting import ORGANISATION_COLUMNS
-from filiera.directory.models import Membership, Organisation, OrganisationKind, fold
+from filiera.directory.models import Membership, Organisation, OrganisationKind, bulk_saved, fold
 from filiera.directory.services import change_membership_status, self_managed_organisation_ids
 
 REQUIRED_COLUMNS = ("ref", "name", "country")
@@ -986,6 +986,7 @@ def _apply(report: ImportReport, viewer: Viewer, cluster: Cluster | None) -> Non
             if plan.membership == "activate":
                 change_membership_status(viewer, report.memberships[plan.organisation_id], Membership.Status.ACTIVE)
     AuditEntry.objects.bulk_create(entries, batch_size=CHUNK)
+    bulk_saved.send(sender=Organisation, ids=sorted({o.pk for o in organisation_of_row.values()}))
 
 
 # --- uploads waiting for confirmation (the staff's preview) ------------------------------------------------------

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filiera.core.models import Cluster, Concept, ValueChain
+
+# Sent by writers that bypass the save signals (bulk imports, the demo loader) with the model and the ids they wrote,
+# so that derived data (the matching index) can catch up: `bulk_saved.send(sender=Organisation, ids=[...])`.
+bulk_saved = Signal()
+_bulk = threading.local()
+
+
+@contextmanager
+def bulk_saving():
+    """Within this block, receivers that derive data from single saves may wait for `bulk_saved` instead."""
+    previous = getattr(_bulk, "on", False)
+    _bulk.on = True
+    try:
+        yield
+    finally:
+        _bulk.on = previous
+
+
+def is_bulk_saving() -> bool:
+    return getattr(_bulk, "on", False)
 
 
 class Visibility(models.TextChoices):

@@ -1,39 +1,38 @@
 """Keeps the matching index fresh: every saved or deleted organisation, opportunity or membership queues the
-re-indexing of what it changes, once the transaction commits. Bulk writers (imports, the demo loader) pause this
-and index their rows in one go."""
+re-indexing of what it changes, once the transaction commits. Bulk writers (imports, the demo loader) send
+`bulk_saved` instead, and their rows are indexed in chunks."""
 
 from __future__ import annotations
-
-import threading
-from contextlib import contextmanager
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from filiera.directory.models import Membership, Opportunity, Organisation
+from filiera.directory.models import Membership, Opportunity, Organisation, bulk_saved, is_bulk_saving
 from filiera.matching.documents import OPPORTUNITY, ORGANISATION
 
-_paused = threading.local()
+CHUNK = 500  # documents per indexing task: embedding 500 texts takes the worker well under a minute
 
 
-@contextmanager
-def indexing_paused():
-    """Within this block saves do not queue index updates; the caller indexes what it wrote."""
-    previous = getattr(_paused, "on", False)
-    _paused.on = True
-    try:
-        yield
-    finally:
-        _paused.on = previous
-
-
-def queue(kind: str, ids: list[int]) -> None:
-    if getattr(_paused, "on", False) or not ids:
+def queue(kind: str, ids: list[int], *, bulk: bool = False) -> None:
+    if (is_bulk_saving() and not bulk) or not ids:
         return
     from filiera.matching.tasks import index_documents
 
-    transaction.on_commit(lambda: index_documents(kind, list(ids)))
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start:start + CHUNK])
+        transaction.on_commit(lambda chunk=chunk: index_documents(kind, chunk))
+
+
+@receiver(bulk_saved)
+def bulk_written(sender, ids, **kwargs):
+    """An import or the demo wrote rows in bulk: index them (and an organisation's opportunities) in chunks."""
+    if sender is Organisation:
+        queue(ORGANISATION, list(ids), bulk=True)
+        queue(OPPORTUNITY, list(Opportunity.objects.filter(organisation_id__in=ids).values_list("pk", flat=True)),
+              bulk=True)
+    elif sender is Opportunity:
+        queue(OPPORTUNITY, list(ids), bulk=True)
 
 
 def _organisation_changed(organisation_id: int) -> None:

