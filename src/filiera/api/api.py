@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from filiera.api.auth import AUTH
-from filiera.api.routers import clusters, memberships, opportunities, organisations, people, vocabulary
+from filiera.api.routers import clusters, matching, memberships, opportunities, organisations, people, vocabulary
 from filiera.core.audit import acting_as
 
 api = NinjaAPI(
@@ -34,6 +34,7 @@ api.add_router("/organisations", organisations.router)
 api.add_router("/people", people.router)
 api.add_router("/opportunities", opportunities.router)
 api.add_router("", vocabulary.router)
+api.add_router("", matching.router)
 
 
 def attributed_to_caller(view_func):

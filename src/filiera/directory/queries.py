@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -38,6 +38,37 @@ def _many(params: QueryDict | dict, name: str) -> list[str]:
     return [v.strip() for v in values if v and v.strip()]
 
 
+# How many engine matches a text search considers: enough for any page a person reads, bounded for the SQL.
+ENGINE_TOP = 1000
+
+
+def _engine_ranking(viewer: Viewer, text: str, what: str, filters) -> list[int]:
+    """The ids the matching engine finds for `text` (in any language), best first. The engine ranks, the SQL
+    filters of the caller still decide; bad input for the engine simply finds nothing there."""
+    from filiera.matching import services  # the directory's models must not import matching at load time
+
+    try:
+        matches = services.search(viewer, text, what=what, filters=filters, top=ENGINE_TOP)
+    except services.MatchingError:
+        return []
+    return [m.object.pk for m in matches]
+
+
+def _text_q(words_q: Q, ranked: list[int]) -> Q:
+    """Engine matches, plus the substring matches of every word (a city, a reference or part of a name, which the
+    engine does not index)."""
+    return Q(pk__in=ranked) | words_q if ranked else words_q
+
+
+def _by_rank(queryset: QuerySet, ranked: list[int], *then: str) -> QuerySet:
+    """Engine matches in rank order, then the substring-only matches by `then`."""
+    if not ranked:
+        return queryset.order_by(*then)
+    rank = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ranked)],
+                default=Value(len(ranked)), output_field=IntegerField())
+    return queryset.alias(engine_rank=rank).order_by("engine_rank", *then)
+
+
 @dataclass
 class DirectoryFilters:
     """The directory's filters. Every list holds the values the user ticked (OR inside a facet, AND across)."""
@@ -50,6 +81,25 @@ class DirectoryFilters:
     concept: list[str] = field(default_factory=list)  # slugs
     cluster: list[str] = field(default_factory=list)  # slugs
     sme: bool = False
+    # The engine's rankings of `q`, computed once per filters object (the page asks for results and facets).
+    _rankings: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
+
+    def ranking(self, viewer: Viewer, skip: str = "") -> list[int]:
+        """The engine's matches of `q` within the facets it knows, best first; `skip` leaves one facet out, as
+        the facet counts do."""
+        if not self.q:
+            return []
+        if skip not in self._rankings:
+            from filiera.matching.services import SearchFilters
+
+            def kept(name: str) -> list[str]:
+                return [] if name == skip else getattr(self, name)
+
+            self._rankings[skip] = _engine_ranking(viewer, self.q, "organisations", SearchFilters(
+                org_kind=kept("kind"), helix=kept("helix"), country=kept("country"),
+                value_chain=kept("value_chain"), cluster=kept("cluster"), concept=kept("concept"),
+            ))
+        return self._rankings[skip]
 
     @classmethod
     def from_query(cls, params: QueryDict | dict) -> DirectoryFilters:
@@ -66,11 +116,13 @@ class DirectoryFilters:
         )
 
 
-def _organisation_q(filters: DirectoryFilters, skip: str = "") -> Q:
-    """The filters as one Q; `skip` leaves one facet out (so that its own counts show the alternatives)."""
-    q = Q()
+def _organisation_q(filters: DirectoryFilters, skip: str = "", ranked: list[int] | None = None) -> Q:
+    """The filters as one Q; `skip` leaves one facet out (so that its own counts show the alternatives); `ranked`
+    are the engine's matches of the text."""
+    words = Q()
     for word in _words(filters.q):
-        q &= Q(search_text__contains=word)
+        words &= Q(search_text__contains=word)
+    q = _text_q(words, ranked or []) if filters.q else Q()
     if filters.kind and skip != "kind":
         q &= Q(kind__in=filters.kind)
     if filters.helix and skip != "helix":
@@ -93,8 +145,10 @@ def _organisation_q(filters: DirectoryFilters, skip: str = "") -> Q:
 
 
 def search_organisations(viewer: Viewer, filters: DirectoryFilters) -> QuerySet:
-    """Organisations the viewer may see that match the filters, by name."""
-    return viewer.visible_organisations().filter(_organisation_q(filters)).order_by("name", "pk")
+    """Organisations the viewer may see that match the filters: by name, or best first when a text is searched."""
+    ranked = filters.ranking(viewer)
+    return _by_rank(viewer.visible_organisations().filter(_organisation_q(filters, ranked=ranked)), ranked,
+                    "name", "pk")
 
 
 @dataclass
@@ -116,7 +170,7 @@ def organisation_facets(viewer: Viewer, filters: DirectoryFilters, limit: int = 
         return name if getattr(filters, name) else ""
 
     def matching(name: str) -> QuerySet:
-        return visible.filter(_organisation_q(filters, skip=scope(name)))
+        return visible.filter(_organisation_q(filters, skip=scope(name), ranked=filters.ranking(viewer, scope(name))))
 
     kind_counts_by_scope: dict[str, dict[str, int]] = {}
 
@@ -213,14 +267,26 @@ class OpportunityFilters:
 
 
 def search_opportunities(viewer: Viewer, filters: OpportunityFilters, *, published_only: bool = True) -> QuerySet:
-    """Opportunities the viewer may see matching the filters, newest first. Expired ones are left out unless asked."""
+    """Opportunities the viewer may see matching the filters, newest first, or best first when a text is searched.
+    Expired ones are left out unless asked."""
     qs = viewer.visible_opportunities()
     if published_only:
         qs = qs.filter(status=Opportunity.Status.PUBLISHED)
     if not filters.include_expired:
         qs = qs.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
-    for word in _words(filters.q):
-        qs = qs.filter(search_text__contains=word)
+    ranked: list[int] = []
+    if filters.q:
+        from filiera.matching.services import SearchFilters
+
+        # The engine pre-filters on the facets it knows, so that its top matches are within them.
+        ranked = _engine_ranking(viewer, filters.q, "opportunities", SearchFilters(
+            type=filters.type, value_chain=filters.value_chain, concept=filters.concept,
+            country=filters.country, include_expired=filters.include_expired,
+        ))
+        words = Q()
+        for word in _words(filters.q):
+            words &= Q(search_text__contains=word)
+        qs = qs.filter(_text_q(words, ranked))
     if filters.type:
         qs = qs.filter(type__in=filters.type)
     if filters.language:
@@ -235,4 +301,4 @@ def search_opportunities(viewer: Viewer, filters: OpportunityFilters, *, publish
             concept__slug__in=filters.concept).values("opportunity_id"))
     if filters.cluster:
         qs = qs.filter(cluster__slug__in=filters.cluster)
-    return qs.select_related("organisation", "cluster").order_by("-created_at", "-pk")
+    return _by_rank(qs.select_related("organisation", "cluster"), ranked, "-created_at", "-pk")

@@ -1,0 +1,67 @@
+"""The search form: a text in any language, the language (detected unless chosen), what to look for and facets."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from filiera.core.countries import country_name
+from filiera.core.models import Cluster, Concept, ValueChain
+from filiera.directory.models import Helix, Opportunity, Organisation, OrganisationKind
+from filiera.matching.services import SearchFilters
+
+WHAT_CHOICES = [
+    ("all", _("Everything")),
+    ("organisations", _("Organisations")),
+    ("opportunities", _("Offers and needs")),
+]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=300, required=True, strip=True,
+                        error_messages={"required": _("Type what you are looking for, in any language.")})
+    lang = forms.ChoiceField(
+        label=_("Language of the search"), required=False,
+        error_messages={"invalid_choice": _("%(value)s is not a language the search knows; pick one from the list "
+                                            "or let it be detected.")},
+    )
+    what = forms.ChoiceField(label=_("Look for"), choices=WHAT_CHOICES, required=False, initial="all")
+    kind = forms.MultipleChoiceField(label=_("Kind of organisation"), choices=OrganisationKind.choices,
+                                     required=False)
+    helix = forms.MultipleChoiceField(label=_("Helix"), choices=Helix.choices, required=False)
+    country = forms.MultipleChoiceField(label=_("Country"), required=False)
+    value_chain = forms.ModelMultipleChoiceField(label=_("Value chain"), queryset=ValueChain.objects.all(),
+                                                 to_field_name="slug", required=False)
+    cluster = forms.ModelMultipleChoiceField(label=_("Cluster"), queryset=Cluster.objects.order_by("name"),
+                                             to_field_name="slug", required=False)
+    type = forms.MultipleChoiceField(label=_("Type of opportunity"), choices=Opportunity.Type.choices,
+                                     required=False)
+    # Only the concepts someone uses: the whole vocabulary would make a list nobody can read.
+    concept = forms.ModelMultipleChoiceField(label=_("Competence"), queryset=Concept.objects.none(),
+                                             to_field_name="slug", required=False)
+    expired = forms.BooleanField(label=_("Include expired opportunities"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lang"].choices = [("", _("Detect automatically"))] + list(settings.CONTENT_LANGUAGES)
+        countries = sorted(set(Organisation.objects.values_list("country", flat=True).distinct().order_by()))
+        self.fields["country"].choices = sorted(((c, country_name(c)) for c in countries if c),
+                                                key=lambda c: str(c[1]))
+        self.fields["concept"].queryset = Concept.objects.filter(
+            Q(organisations__isnull=False) | Q(opportunities__isnull=False)).distinct()
+        self.fields["concept"].label_from_instance = lambda c: c.label
+
+    def search_filters(self) -> SearchFilters:
+        data = self.cleaned_data
+        return SearchFilters(
+            org_kind=data["kind"], helix=data["helix"], country=data["country"],
+            value_chain=[vc.slug for vc in data["value_chain"]], cluster=[c.slug for c in data["cluster"]],
+            type=data["type"], concept=[c.slug for c in data["concept"]], include_expired=data["expired"],
+        )
+
+    @property
+    def has_filters(self) -> bool:
+        return any(self.data.get(name) for name in ("kind", "helix", "country", "value_chain", "cluster", "type",
+                                                    "concept", "expired"))
