@@ -3,3 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python bench/directory.py "$@"
+.venv/bin/python bench/matching_scale.py --quick "$@"
