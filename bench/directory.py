@@ -30,11 +30,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from scratch_db import prepare_postgres  # bench/ is on the path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 DATA = ROOT.parent / "shared" / "data" / "h2020" / "organisations.csv.gz"
 RESULTS = ROOT / "bench" / "results"
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 PG_BENCH_DB = "filiera_bench"
 
 SCENARIOS = [
@@ -58,21 +59,6 @@ def run(cmd: list[str], env: dict) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
-
-
-def prepare_postgres() -> str | None:
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    try:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
-            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-    except psycopg.Error as exc:
-        print(f"PostgreSQL not reachable ({exc}); skipping its pass", file=sys.stderr)
-        return None
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_BENCH_DB
 
 
 SETUP = """
@@ -172,7 +158,7 @@ def main() -> int:
     if args.db in ("sqlite", "both"):
         results.append(bench_database("sqlite", None, args.requests))
     if args.db in ("postgres", "both"):
-        url = prepare_postgres()
+        url = prepare_postgres(PG_BENCH_DB)
         if url:
             results.append(bench_database("postgres", url, args.requests))
     machine = f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}"

@@ -44,9 +44,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from scratch_db import PG_ADMIN_URL, drop_postgres, prepare_postgres  # bench/ is on the path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "h2020" / "organisations.csv.gz"
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 PG_BENCH_DB = "filiera_bench_matching"
 LANGS = ("en", "it", "da", "es", "de")
 HOME_COUNTRY = {"it": "IT", "da": "DK", "es": "ES", "de": "DE"}
@@ -531,28 +532,6 @@ def phase_embeddings(workdir: Path, count: int) -> dict:
 
 # -- the driver ------------------------------------------------------------------------------------------------
 
-def prepare_postgres() -> str | None:
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    try:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
-            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-    except psycopg.Error as exc:
-        print(f"PostgreSQL not reachable ({exc}); skipping its pass", file=sys.stderr)
-        return None
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_BENCH_DB
-
-
-def drop_postgres() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-
-
 def run_phase(phase: str, env: dict, workdir: Path, *extra: str) -> dict:
     """Runs one phase in a fresh process (so that its time and peak memory are its own) and reads its result."""
     started = time.perf_counter()
@@ -709,12 +688,12 @@ def main() -> int:
         if backend == "sqlite":
             results.append(bench_database("sqlite", None, args))
         elif backend == "postgres":
-            url = prepare_postgres()
+            url = prepare_postgres(PG_BENCH_DB)
             if url:
                 try:
                     results.append(bench_database("postgres", url, args))
                 finally:
-                    drop_postgres()
+                    drop_postgres(PG_BENCH_DB)
         else:
             parser.error(f"unknown backend {backend!r}: use sqlite and/or postgres")
     info = machine()
