@@ -28,6 +28,7 @@ K1 = 1.2
 B = 0.75
 KINDS = ("organisation", "opportunity")
 SIGNALS = ("lexical", "concepts", "semantic")
+QUERY_VECTORS_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,13 @@ class Analysed:
 
 def analyse_document(document: Document, tagger: Tagger) -> Analysed:
     language = document.language if document.language in LANGUAGES else "en"
+    tokens = analyse(document.text, language)  # once, for the words and for the concepts
     terms: dict[str, int] = {}
-    for token in analyse(document.text, language):
+    for token in tokens:
         terms[token.stem] = terms.get(token.stem, 0) + 1
     return Analysed(
         key=document.key, kind=document.kind, language=language, terms=terms,
-        concepts=tagger.profile(document.text, language, document.tags), facets=document.facets,
+        concepts=tagger.profile(document.text, language, document.tags, tokens), facets=document.facets,
         expires=document.expires, vector=document.vector,
     )
 
@@ -126,6 +128,7 @@ class MatchIndex:
         self.tagger = tagger
         self.embedder = embedder or Embedder()
         self.weights = weights
+        self._query_vectors: dict[str, np.ndarray] = {}  # oldest first
         self._clear()
 
     def _clear(self) -> None:
@@ -387,8 +390,19 @@ class MatchIndex:
                 tagged[match.slug] = 1.0
         vector = None
         if "semantic" in query.signals and self.embedder.dim and query.text.strip():
-            vector = self.embedder.queries([query.text])[0]
+            vector = self._query_vector(query.text)
         return _QueryVector(terms=terms, concepts=self.tagger.expand(tagged), vector=vector)
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        """A query's embedding, remembered for a while: one search asks once per kind, and again for more results
+        when the viewer may not see enough of the first ones."""
+        vector = self._query_vectors.pop(text, None)
+        if vector is None:
+            vector = self.embedder.queries([text])[0]
+        self._query_vectors[text] = vector
+        while len(self._query_vectors) > QUERY_VECTORS_KEPT:
+            del self._query_vectors[next(iter(self._query_vectors))]
+        return vector
 
     def search(self, query: Query) -> list[Hit]:
         if not query.text.strip():

@@ -89,11 +89,15 @@ def _stemmer(language: str):
     return snowballstemmer.stemmer(SNOWBALL.get(language, "english"))
 
 
+# Words repeat across documents, so folding them one by one is cached; the cache is bounded.
+_fold_word = lru_cache(maxsize=200_000)(fold)
+
+
 def analyse(text: str, language: str) -> list[Token]:
     """The text's content words with their stems in `language` (unknown languages are analysed as English)."""
     language = language if language in SNOWBALL else "en"
     stop = STOP_WORDS[language]
-    kept = [(i, w, fold(w)) for i, w in enumerate(words(text))]
+    kept = [(i, w, _fold_word(w)) for i, w in enumerate(words(text))]
     kept = [(i, w, f) for i, w, f in kept if f not in stop and (len(f) > 1 or f.isdigit())]
     stems = _stemmer(language).stemWords([f for _, _, f in kept])
     return [Token(w, s, i) for (i, w, _), s in zip(kept, stems, strict=True)]

@@ -8,11 +8,13 @@ capitals, so that the Italian preposition "ai" is not artificial intelligence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from filiera.matching.engine.text import LANGUAGES, analyse, words
+from filiera.matching.engine.text import LANGUAGES, Token, analyse
 
 MAX_FORM_WORDS = 6
+_SHORT_WORD = re.compile(r"\b[^\W\d_]{1,4}\b")  # where acronyms can be: short words, as written
 BROADER_WEIGHT = 0.5  # a text about "telemonitoring" is also, more loosely, about "telemedicine"
 
 
@@ -59,11 +61,13 @@ class Tagger:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def tag(self, text: str, language: str) -> list[ConceptMatch]:
-        """The concepts named in the text, in order of appearance, each once."""
+    def tag(self, text: str, language: str, tokens: list[Token] | None = None) -> list[ConceptMatch]:
+        """The concepts named in the text, in order of appearance, each once. `tokens` are the text's analysis in
+        `language`, when the caller has it already."""
         language = language if language in self._phrases else "en"
         phrases = self._phrases[language]
-        tokens = analyse(text, language)
+        if tokens is None:
+            tokens = analyse(text, language)
         found: dict[str, ConceptMatch] = {}
         i = 0
         while i < len(tokens):
@@ -79,7 +83,7 @@ class Tagger:
                     break
             i += matched or 1
         # Acronyms are looked up among the words as written, before stop words are dropped ("AI" vs "ai").
-        for word in words(text):
+        for word in _SHORT_WORD.findall(text):
             slug = self._acronyms.get(word)
             if slug is not None:
                 found.setdefault(slug, ConceptMatch(slug, word))
@@ -94,10 +98,11 @@ class Tagger:
                 expanded[entry.broader] = max(expanded.get(entry.broader, 0.0), weight * BROADER_WEIGHT)
         return expanded
 
-    def profile(self, text: str, language: str, tags: list[str] = ()) -> dict[str, float]:
+    def profile(self, text: str, language: str, tags: list[str] = (),
+                tokens: list[Token] | None = None) -> dict[str, float]:
         """The weighted concepts of a document: the tags its authors picked and the concepts its text names, then
         their broader concepts."""
         weights = {slug: 1.0 for slug in tags if slug in self.entries}
-        for match in self.tag(text, language):
+        for match in self.tag(text, language, tokens):
             weights.setdefault(match.slug, 1.0)
         return self.expand(weights)
