@@ -99,3 +99,22 @@ def test_bulk_import_indexes_the_new_organisations(vocabulary, admin, django_cap
         bulk_saved.send(sender=Organisation, ids=[org.pk])
     assert IndexEntry.objects.filter(kind="organisation", object_id=org.pk, deleted=False).exists()
     assert services.search(viewer_for(None), "exoskeletons", language="en")[0].object == org
+
+
+def test_the_in_memory_index_follows_updates_and_a_replaced_table(reindex, danish_sme, italian_hospital_need):
+    reindex()
+    assert services.search(viewer_for(None), "telemonitoraggio", what="opportunities")
+    # An update writes a newer row for the same document: the process reads just that row.
+    italian_hospital_need.title = "Cerchiamo esoscheletri per la riabilitazione"
+    italian_hospital_need.summary = "Robotica riabilitativa in reparto."
+    italian_hospital_need.save()
+    services.index_opportunities([italian_hospital_need.pk])
+    assert not services.search(viewer_for(None), "telemonitoraggio", what="opportunities")
+    assert services.search(viewer_for(None), "esoscheletri", what="opportunities")[0].object == italian_hospital_need
+    # The whole table replaced (a restore): ids may come back, the index must not keep what it read before.
+    IndexEntry.objects.all().delete()
+    danish_sme.description = "Vi laver regnskabssoftware."
+    danish_sme.save()
+    services.index_organisations([danish_sme.pk])
+    assert not services.search(viewer_for(None), "esoscheletri", what="opportunities")
+    assert services.search(viewer_for(None), "regnskabssoftware", language="da")[0].object == danish_sme

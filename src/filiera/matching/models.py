@@ -30,6 +30,9 @@ class IndexEntry(models.Model):
     text_hash = models.CharField(max_length=64, blank=True)
     embedder = models.CharField(max_length=200, blank=True)
     vector = models.BinaryField(null=True, blank=True)  # float32, L2-normalised
+    # With the id, tells a process that the newest row is not the one it read (ids can be reused after a rollback
+    # or a restore, a moment cannot).
+    written_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="unique_index_entry")]

@@ -1,11 +1,13 @@
 """The in-memory index of this process, kept in step with the stored index rows.
 
-Each search first asks the database for the count and the highest id of the rows (one small query), reads only the
-rows it has not seen, and reloads everything when the counts do not add up (a rebuild, a restored backup, a test
-database rolled back)."""
+Each search first checks that the row it read last is still there unchanged (two primary-key lookups), reads only
+the rows written since, and reloads everything when that row is gone or another (a restored backup, a test database
+rolled back). Rows deleted without a tombstone (a rebuild's clean-up of objects deleted in bulk) may linger in a
+process's memory; the services look every result up in the database, so they are never shown."""
 
 from __future__ import annotations
 
+import datetime
 import threading
 from dataclasses import dataclass
 
@@ -46,57 +48,65 @@ class _State:
     index: MatchIndex
     vocabulary: tuple[int, int]  # concept count and highest id, to notice a changed vocabulary
     embedder: str
-    rows: int = 0
-    last_id: int = 0
-    known: set[str] | None = None  # keys with a row (live or tombstone)
+    last_id: int = 0  # the newest row this process has read: its id, when it was written and what it indexes
+    last_written: datetime.datetime | None = None
+    last_document: tuple[str, int] | None = None
 
 
 class IndexStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._state: _State | None = None
+        self._tagger: tuple[tuple[int, int], Tagger] | None = None
+
+    @staticmethod
+    def _vocabulary() -> tuple[int, int]:
+        totals = Concept.objects.aggregate(n=Count("pk"), last=Max("pk"))
+        return totals["n"] or 0, totals["last"] or 0
+
+    def _tagger_for(self, vocabulary: tuple[int, int]) -> Tagger:
+        if self._tagger is None or self._tagger[0] != vocabulary:
+            self._tagger = (vocabulary, Tagger(concept_entries()))
+        return self._tagger[1]
 
     def tagger(self) -> Tagger:
-        return self.get().tagger
+        """The vocabulary's tagger, without loading the index: what a process that writes index rows needs."""
+        with self._lock:
+            return self._tagger_for(self._vocabulary())
 
     def get(self) -> MatchIndex:
         with self._lock:
-            vocabulary = tuple(Concept.objects.aggregate(n=Count("pk"), last=Max("pk")).values())
-            vocabulary = (vocabulary[0] or 0, vocabulary[1] or 0)
+            vocabulary = self._vocabulary()
             backend = embedder()
             state = self._state
             if state is None or state.vocabulary != vocabulary or state.embedder != backend.name:
                 state = self._state = _State(
-                    index=MatchIndex(Tagger(concept_entries()), backend, Weights(**settings.MATCHING_WEIGHTS)),
-                    vocabulary=vocabulary, embedder=backend.name, known=set(),
+                    index=MatchIndex(self._tagger_for(vocabulary), backend, Weights(**settings.MATCHING_WEIGHTS)),
+                    vocabulary=vocabulary, embedder=backend.name,
                 )
             self._catch_up(state)
             return state.index
 
     def _catch_up(self, state: _State) -> None:
-        totals = IndexEntry.objects.aggregate(n=Count("pk"), last=Max("pk"))
-        rows, last = totals["n"] or 0, totals["last"] or 0
-        if rows == state.rows and last == state.last_id:
-            return
-        if last < state.last_id:
+        if state.last_id and not self._still_valid(state):
             self._reload(state)
             return
-        expected = state.rows
-        for entry in self._entries_after(state.last_id, last):
-            entry_key = key(entry.kind, entry.object_id)
-            if entry_key not in state.known:
-                expected += 1
-                state.known.add(entry_key)
+        for entry in self._entries_after(state.last_id):
             self._apply(state, entry)
-        if expected != rows:
-            self._reload(state)
-            return
-        state.rows, state.last_id = rows, last
 
-    def _entries_after(self, last_id: int, upto: int | None = None):
-        rows = IndexEntry.objects.filter(pk__lte=upto) if upto is not None else IndexEntry.objects.all()
+    @staticmethod
+    def _still_valid(state: _State) -> bool:
+        """Whether the row this process read last is still there unchanged, or was replaced by a newer row for the
+        same document (a normal update). Ids are reused after a rollback or a restore; a row's moment is not."""
+        written = IndexEntry.objects.filter(pk=state.last_id).values_list("written_at", flat=True).first()
+        if written is not None:
+            return written == state.last_written
+        kind, object_id = state.last_document
+        return IndexEntry.objects.filter(kind=kind, object_id=object_id, pk__gt=state.last_id).exists()
+
+    def _entries_after(self, last_id: int):
         while True:
-            batch = list(rows.filter(pk__gt=last_id).order_by("pk")[:BATCH])
+            batch = list(IndexEntry.objects.filter(pk__gt=last_id).order_by("pk")[:BATCH])
             if not batch:
                 return
             yield from batch
@@ -107,20 +117,16 @@ class IndexStore:
             state.index.remove(key(entry.kind, entry.object_id))
         else:
             state.index.put(analysed_from_entry(entry, state.index.embedder.dim, state.embedder))
-        state.last_id = max(state.last_id, entry.pk)
+        if entry.pk > state.last_id:
+            state.last_id, state.last_written = entry.pk, entry.written_at
+            state.last_document = (entry.kind, entry.object_id)
 
     def _reload(self, state: _State) -> None:
         state.index._clear()
-        state.known, state.rows, state.last_id = set(), 0, 0
+        state.last_id, state.last_written, state.last_document = 0, None, None
         for entry in self._entries_after(0):
-            state.known.add(key(entry.kind, entry.object_id))
             self._apply(state, entry)
-            state.rows += 1
         state.index.compact()
-
-    def reset(self) -> None:
-        with self._lock:
-            self._state = None
 
 
 index_store = IndexStore()
