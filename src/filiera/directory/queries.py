@@ -42,16 +42,23 @@ def _many(params: QueryDict | dict, name: str) -> list[str]:
 ENGINE_TOP = 1000
 
 
-def _engine_ranking(viewer: Viewer, text: str, what: str, filters) -> list[int]:
-    """The ids the matching engine finds for `text` (in any language), best first. The engine ranks, the SQL
-    filters of the caller still decide; bad input for the engine simply finds nothing there."""
+def _engine_ranking(text: str, what: str, filters) -> list[int]:
+    """The ids the matching engine finds for `text` (in any language), best first. The engine ranks; the caller's
+    queryset applies the viewer's visibility and the SQL filters. Bad input for the engine finds nothing there."""
     from filiera.matching import services  # the directory's models must not import matching at load time
 
     try:
-        matches = services.search(viewer, text, what=what, filters=filters, top=ENGINE_TOP)
+        return services.ranked_ids(text, what=what, filters=filters, top=ENGINE_TOP)
     except services.MatchingError:
         return []
-    return [m.object.pk for m in matches]
+
+
+def _words_q(text: str) -> Q:
+    """Every word of `text` as a substring of the folded search text (a city, a reference, part of a name)."""
+    q = Q()
+    for word in _words(text):
+        q &= Q(search_text__contains=word)
+    return q
 
 
 def _text_q(words_q: Q, ranked: list[int]) -> Q:
@@ -84,7 +91,7 @@ class DirectoryFilters:
     # The engine's rankings of `q`, computed once per filters object (the page asks for results and facets).
     _rankings: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
-    def ranking(self, viewer: Viewer, skip: str = "") -> list[int]:
+    def ranking(self, skip: str = "") -> list[int]:
         """The engine's matches of `q` within the facets it knows, best first; `skip` leaves one facet out, as
         the facet counts do."""
         if not self.q:
@@ -95,7 +102,7 @@ class DirectoryFilters:
             def kept(name: str) -> list[str]:
                 return [] if name == skip else getattr(self, name)
 
-            self._rankings[skip] = _engine_ranking(viewer, self.q, "organisations", SearchFilters(
+            self._rankings[skip] = _engine_ranking(self.q, "organisations", SearchFilters(
                 org_kind=kept("kind"), helix=kept("helix"), country=kept("country"),
                 value_chain=kept("value_chain"), cluster=kept("cluster"), concept=kept("concept"),
             ))
@@ -119,10 +126,7 @@ class DirectoryFilters:
 def _organisation_q(filters: DirectoryFilters, skip: str = "", ranked: list[int] | None = None) -> Q:
     """The filters as one Q; `skip` leaves one facet out (so that its own counts show the alternatives); `ranked`
     are the engine's matches of the text."""
-    words = Q()
-    for word in _words(filters.q):
-        words &= Q(search_text__contains=word)
-    q = _text_q(words, ranked or []) if filters.q else Q()
+    q = _text_q(_words_q(filters.q), ranked or []) if filters.q else Q()
     if filters.kind and skip != "kind":
         q &= Q(kind__in=filters.kind)
     if filters.helix and skip != "helix":
@@ -146,7 +150,7 @@ def _organisation_q(filters: DirectoryFilters, skip: str = "", ranked: list[int]
 
 def search_organisations(viewer: Viewer, filters: DirectoryFilters) -> QuerySet:
     """Organisations the viewer may see that match the filters: by name, or best first when a text is searched."""
-    ranked = filters.ranking(viewer)
+    ranked = filters.ranking()
     return _by_rank(viewer.visible_organisations().filter(_organisation_q(filters, ranked=ranked)), ranked,
                     "name", "pk")
 
@@ -170,7 +174,7 @@ def organisation_facets(viewer: Viewer, filters: DirectoryFilters, limit: int = 
         return name if getattr(filters, name) else ""
 
     def matching(name: str) -> QuerySet:
-        return visible.filter(_organisation_q(filters, skip=scope(name), ranked=filters.ranking(viewer, scope(name))))
+        return visible.filter(_organisation_q(filters, skip=scope(name), ranked=filters.ranking(scope(name))))
 
     kind_counts_by_scope: dict[str, dict[str, int]] = {}
 
@@ -279,14 +283,11 @@ def search_opportunities(viewer: Viewer, filters: OpportunityFilters, *, publish
         from filiera.matching.services import SearchFilters
 
         # The engine pre-filters on the facets it knows, so that its top matches are within them.
-        ranked = _engine_ranking(viewer, filters.q, "opportunities", SearchFilters(
+        ranked = _engine_ranking(filters.q, "opportunities", SearchFilters(
             type=filters.type, value_chain=filters.value_chain, concept=filters.concept,
             country=filters.country, include_expired=filters.include_expired,
         ))
-        words = Q()
-        for word in _words(filters.q):
-            words &= Q(search_text__contains=word)
-        qs = qs.filter(_text_q(words, ranked))
+        qs = qs.filter(_text_q(_words_q(filters.q), ranked))
     if filters.type:
         qs = qs.filter(type__in=filters.type)
     if filters.language:

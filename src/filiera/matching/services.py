@@ -18,6 +18,7 @@ from filiera.directory.models import Opportunity, Organisation
 from filiera.matching.documents import (
     OPPORTUNITY,
     ORGANISATION,
+    analysed_from_entry,
     key,
     opportunities_for_indexing,
     opportunity_document,
@@ -258,26 +259,48 @@ def check_language(language: str | None) -> str | None:
     return language or None
 
 
-def search(viewer: Viewer, text: str, *, language: str | None = None, what: str = "all",
-           filters: SearchFilters | None = None, top: int = 20) -> list[Match]:
-    """Organisations and opportunities matching a text in any language, best first, each with its reasons."""
+def _check_search(text: str, language: str | None, what: str) -> tuple[str, str | None]:
     text = (text or "").strip()
     if not text:
         raise MatchingError("the search text is empty")
-    language = check_language(language)
     if what not in WHAT:
         raise MatchingError(f"unknown --what {what!r}: use organisations, opportunities or all")
-    filters = filters or SearchFilters()
+    return text, check_language(language)
+
+
+def _search_hits(text: str, language: str | None, what: str, filters: SearchFilters, wanted: int) -> list[Hit]:
     index = index_store.get()
-    kinds = WHAT[what]
+    hits = []
+    for kind in WHAT[what]:
+        hits += index.search(_query(text, language, (kind,), filters, wanted))
+    return sorted(hits, key=lambda h: (-h.score, h.key))[:wanted]
 
-    def run(wanted: int) -> list[Hit]:
-        hits = []
-        for kind in kinds:
-            hits += index.search(_query(text, language, (kind,), filters, wanted))
-        return sorted(hits, key=lambda h: (-h.score, h.key))[:wanted]
 
-    return _ranked(viewer, run, top)
+def search(viewer: Viewer, text: str, *, language: str | None = None, what: str = "all",
+           filters: SearchFilters | None = None, top: int = 20) -> list[Match]:
+    """Organisations and opportunities matching a text in any language, best first, each with its reasons."""
+    text, language = _check_search(text, language, what)
+    filters = filters or SearchFilters()
+    return _ranked(viewer, lambda wanted: _search_hits(text, language, what, filters, wanted), top)
+
+
+def ranked_ids(text: str, *, what: str, filters: SearchFilters | None = None, top: int = 1000) -> list[int]:
+    """The ids of one kind the engine finds for a text, best first, WITHOUT the visibility check: only for
+    callers that apply the viewer's visibility in their own query (the directory's listings)."""
+    if what == "all":
+        raise MatchingError("ranked ids are of one kind: organisations or opportunities")
+    text, language = _check_search(text, None, what)
+    return [split_key(h.key)[1] for h in _search_hits(text, language, what, filters or SearchFilters(), top)]
+
+
+def visible_source(viewer: Viewer, kind: str, object_id: int) -> Organisation | Opportunity | None:
+    """The organisation or opportunity a "more like this" or a recommendation starts from, if the viewer may
+    see it."""
+    if kind == ORGANISATION:
+        return viewer.visible_organisations().filter(pk=object_id).first()
+    if kind == OPPORTUNITY:
+        return viewer.visible_opportunities().select_related("organisation").filter(pk=object_id).first()
+    return None
 
 
 def detected_language(text: str, language: str | None = None) -> str | None:
@@ -288,8 +311,6 @@ def _analysed(kind: str, object_id: int) -> Analysed | None:
     entry = IndexEntry.objects.filter(kind=kind, object_id=object_id, deleted=False).first()
     if entry is None:
         return None
-    from filiera.matching.documents import analysed_from_entry
-
     backend = embedder()
     return analysed_from_entry(entry, backend.dim, backend.name)
 

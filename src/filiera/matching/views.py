@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from filiera.core.access import viewer_for
 from filiera.matching import services
-from filiera.matching.documents import OPPORTUNITY, ORGANISATION
+from filiera.matching.documents import OPPORTUNITY
 from filiera.matching.forms import SearchForm
 
 SEARCH_TOP = 30
@@ -60,11 +60,10 @@ def search(request):
 
 
 def _visible_object(viewer, kind: str, object_id: int):
-    if kind == ORGANISATION:
-        return get_object_or_404(viewer.visible_organisations(), pk=object_id)
-    if kind == OPPORTUNITY:
-        return get_object_or_404(viewer.visible_opportunities().select_related("organisation"), pk=object_id)
-    raise Http404("Unknown kind.")
+    found = services.visible_source(viewer, kind, object_id)
+    if found is None:
+        raise Http404
+    return found
 
 
 def more_like_this(request, kind: str, object_id: int):

@@ -68,12 +68,7 @@ def search(request, params: Query[SearchQuery]):
 
 
 def _source(current: Viewer, kind: str, object_id: int):
-    if kind == "organisation":
-        found = current.visible_organisations().filter(pk=object_id).first()
-    elif kind == "opportunity":
-        found = current.visible_opportunities().select_related("organisation").filter(pk=object_id).first()
-    else:
-        found = None
+    found = services.visible_source(current, kind, object_id)
     if found is None:
         raise Http404
     return found
