@@ -43,7 +43,6 @@ def organisation_document(organisation: Organisation) -> Document:
             "org_kind": [organisation.kind], "helix": [organisation.helix], "country": [organisation.country],
             "value_chain": [vc.slug for vc in organisation.value_chains.all()],
             "cluster": _clusters(organisation), "visibility": [organisation.visibility],
-            "verified": ["yes" if organisation.verified else "no"],
         },
     )
 

@@ -6,7 +6,7 @@ visibility rules (the same ones as the directory's) keep only what this viewer m
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from django.db import transaction
@@ -234,11 +234,9 @@ class SearchFilters:
     include_expired: bool = False
 
     def facets(self) -> dict[str, list[str]]:
-        return {name: values for name, values in (
-            ("org_kind", self.org_kind), ("helix", self.helix), ("country", self.country),
-            ("value_chain", self.value_chain), ("cluster", self.cluster), ("visibility", self.visibility),
-            ("type", self.type), ("concept", self.concept),
-        ) if values}
+        """The engine's facet filters: every list field that holds values (a field is named after its facet)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if isinstance(getattr(self, f.name), list) and getattr(self, f.name)}
 
 
 def _query(text: str, language: str | None, kinds, filters: SearchFilters, top: int, signals=None) -> Query:
