@@ -106,7 +106,7 @@ def test_representative_posts_for_their_organisation(as_token, member, org_a, co
     }, content_type=JSON)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["status"] == "published"
+    assert body["status"] == "published" and body["published_at"] is not None
     assert body["cluster"] == "alpha"  # its membership's cluster moderates it
     assert body["moderation_note"] == ""  # the author may read it
     opportunity = Opportunity.objects.get(pk=body["id"])
@@ -123,7 +123,10 @@ def test_a_draft_can_be_posted(as_token, member, org_a):
         "status": "draft",
     }, content_type=JSON)
     assert response.status_code == 201
-    assert response.json()["status"] == "draft"
+    body = response.json()
+    assert body["status"] == "draft" and body["published_at"] is None
+    published = as_token(member).patch(f"/api/opportunities/{body['id']}", {"status": "published"}, content_type=JSON)
+    assert published.status_code == 200 and published.json()["published_at"] is not None
 
 
 @pytest.mark.django_db

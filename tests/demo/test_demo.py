@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
@@ -222,6 +223,9 @@ def test_opportunity_mix(demo):
     for opportunity in opportunities.exclude(reviewed_at=None):
         assert opportunity.reviewed_at >= opportunity.created_at
     assert not opportunities.filter(created_at__gt=timezone.now()).exists()
+    # published when posted (drafts never), so that the digest does not take the whole demo for this week's news
+    assert not opportunities.filter(status="draft").exclude(published_at=None).exists()
+    assert not opportunities.exclude(status="draft").exclude(published_at=F("created_at")).exists()
 
 
 def test_cross_language_pairs_share_concepts(demo):

@@ -7,12 +7,12 @@ import itertools
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from filiera.core.access import viewer_for
 from filiera.core.audit import acting_as
 from filiera.core.models import AuditEntry, User
-from filiera.directory import services
+from filiera.directory import backoffice, services
 from filiera.directory.models import Membership, Opportunity, Organisation, Person, Visibility
 
 pytestmark = pytest.mark.django_db
@@ -412,6 +412,83 @@ def test_visibility_is_validated(member, org_a):
                                             {**OPPORTUNITY_DATA, "visibility": Visibility.NETWORK})
     assert opportunity.visibility == Visibility.NETWORK
 
+
+# --- publication date (what the digest counts as new) ----------------------------------------------------------
+
+
+def ago(**delta) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(**delta)
+
+
+def stored_with(opportunity: Opportunity, **values) -> Opportunity:
+    """Change the row behind the services' back (to set a past moment), and load it again."""
+    Opportunity.objects.filter(pk=opportunity.pk).update(**values)
+    return Opportunity.objects.get(pk=opportunity.pk)
+
+
+def test_creation_as_published_stamps_the_publication(member, org_a):
+    before = timezone.now()
+    published = services.save_opportunity(viewer_for(member), org_a, OPPORTUNITY_DATA)
+    assert before <= Opportunity.objects.get(pk=published.pk).published_at <= timezone.now()
+    draft = services.save_opportunity(viewer_for(member), org_a, {**OPPORTUNITY_DATA, "status": "draft"})
+    assert Opportunity.objects.get(pk=draft.pk).published_at is None
+
+
+def test_publishing_stamps_the_moment_and_editing_keeps_it(member, org_a):
+    viewer = viewer_for(member)
+    draft = services.save_opportunity(viewer, org_a, {**OPPORTUNITY_DATA, "status": "draft"})
+    draft = stored_with(draft, created_at=ago(weeks=3))
+    published = services.save_opportunity(viewer, org_a, {"status": "published"}, opportunity=draft)
+    assert published.published_at >= ago(minutes=1)
+
+    week_ago = ago(weeks=1)
+    published = stored_with(published, published_at=week_ago)
+    services.save_opportunity(viewer, org_a, {"summary": "A sharper kit", "status": "published"}, opportunity=published)
+    archived = services.save_opportunity(viewer, org_a, {"status": "archived"},
+                                         opportunity=Opportunity.objects.get(pk=published.pk))
+    assert Opportunity.objects.get(pk=archived.pk).published_at == week_ago
+    # out of the archive: published again, news again
+    services.save_opportunity(viewer, org_a, {"status": "published"}, opportunity=archived)
+    assert Opportunity.objects.get(pk=archived.pk).published_at >= ago(minutes=1)
+
+
+def test_approving_what_the_staff_hid_keeps_the_publication_date(member, staff, opportunity_a):
+    staff_viewer = viewer_for(staff)
+    two_weeks_ago = ago(weeks=2)
+    opportunity = stored_with(opportunity_a, published_at=two_weeks_ago)
+    hidden = services.moderate_opportunity(staff_viewer, opportunity, approve=False, note="Too vague")
+    services.moderate_opportunity(staff_viewer, hidden, approve=True)
+    assert Opportunity.objects.get(pk=opportunity.pk).published_at == two_weeks_ago
+    # the same when the staff publish it again from the edit form
+    hidden = services.moderate_opportunity(staff_viewer, Opportunity.objects.get(pk=opportunity.pk), approve=False,
+                                           note="Still vague")
+    services.save_opportunity(staff_viewer, opportunity.organisation, {"status": "published"}, opportunity=hidden)
+    assert Opportunity.objects.get(pk=opportunity.pk).published_at == two_weeks_ago
+
+
+def test_approving_a_hidden_opportunity_that_was_never_published_publishes_it(staff, opportunity_a):
+    # hidden before publication dates were recorded: the data migration leaves it without one
+    hidden = stored_with(opportunity_a, status=Opportunity.Status.HIDDEN, published_at=None)
+    services.moderate_opportunity(viewer_for(staff), hidden, approve=True)
+    assert Opportunity.objects.get(pk=hidden.pk).published_at >= ago(minutes=1)
+
+
+def test_the_audit_log_records_the_publication_under_its_translated_name(member, org_a):
+    viewer = viewer_for(member)
+    with acting_as(member):
+        draft = services.save_opportunity(viewer, org_a, {**OPPORTUNITY_DATA, "status": "draft"})
+        published = services.save_opportunity(viewer, org_a, {"status": "published"}, opportunity=draft)
+        services.save_opportunity(viewer, org_a, {"summary": "A sharper kit"}, opportunity=published)
+    created, publication, edit = AuditEntry.objects.filter(
+        model="directory.opportunity", object_id=str(draft.pk)).order_by("pk")
+    assert "published_at" not in created.changes and "published_at" not in edit.changes
+    assert publication.changes["status"] == ["draft", "published"]
+    assert publication.changes["published_at"] == [None, published.published_at.isoformat()]
+    for language, label in (("en", "Published at"), ("it", "Pubblicata il")):
+        with translation.override(language):
+            [row] = backoffice.audit_rows([publication])
+        change = next(c for c in row.changes if c.name == "published_at")
+        assert (change.label, change.old) == (label, "") and change.new
 
 
 # --- review findings ------------------------------------------------------------------------------------------

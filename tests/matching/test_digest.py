@@ -13,6 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from filiera.core.access import viewer_for
+from filiera.directory import services
 from filiera.directory.models import Opportunity, Visibility
 from filiera.matching import digest, tasks
 from filiera.matching.models import DigestSubscription
@@ -172,8 +174,37 @@ def test_a_private_opportunity_of_another_cluster_never_appears(reindex, member,
 def test_only_opportunities_of_the_last_week(reindex, member, danish_offer):
     reindex()
     now = timezone.now()
-    Opportunity.objects.filter(pk=danish_offer.pk).update(created_at=now - datetime.timedelta(days=8))
+    Opportunity.objects.filter(pk=danish_offer.pk).update(published_at=now - datetime.timedelta(days=8))
     assert digest.build_digest(member, now) == []
+
+
+def test_a_draft_published_long_after_it_was_written_is_new(reindex, member, outsider_member, org_b, cluster_b,
+                                                            concept):
+    draft = Opportunity.objects.create(
+        organisation=org_b, cluster=cluster_b, type=Opportunity.Type.TECHNOLOGY_OFFER, language="en",
+        title="Home telemonitoring platform", summary="Telemonitoring of chronic patients at home.",
+        status=Opportunity.Status.DRAFT,
+    )
+    draft.concepts.add(concept)
+    Opportunity.objects.filter(pk=draft.pk).update(created_at=timezone.now() - datetime.timedelta(weeks=3))
+    services.save_opportunity(viewer_for(outsider_member), org_b, {"status": Opportunity.Status.PUBLISHED},
+                              opportunity=Opportunity.objects.get(pk=draft.pk))
+    reindex()
+    tomorrow = timezone.now() + datetime.timedelta(days=1)  # the digest runs the day after the publication
+    assert titles(digest.build_digest(member, tomorrow)) == [draft.title]
+
+
+def test_an_old_opportunity_edited_recently_is_not_new(reindex, member, outsider_member, danish_offer):
+    three_weeks_ago = timezone.now() - datetime.timedelta(weeks=3)
+    Opportunity.objects.filter(pk=danish_offer.pk).update(created_at=three_weeks_ago, published_at=three_weeks_ago)
+    services.save_opportunity(viewer_for(outsider_member), danish_offer.organisation,
+                              {"summary": "Sensorer, platform og support døgnet rundt.", "status": "published"},
+                              opportunity=Opportunity.objects.get(pk=danish_offer.pk))
+    reindex()
+    edited = Opportunity.objects.get(pk=danish_offer.pk)
+    assert edited.updated_at > three_weeks_ago + datetime.timedelta(weeks=2)
+    assert edited.published_at == three_weeks_ago
+    assert digest.build_digest(member, timezone.now() + datetime.timedelta(days=1)) == []
 
 
 def test_no_double_send_within_six_days(reindex, member, danish_offer, org_b, cluster_b, concept):
@@ -195,7 +226,7 @@ def test_no_double_send_within_six_days(reindex, member, danish_offer, org_b, cl
     newer.concepts.add(concept)
     reindex()
     week = now + datetime.timedelta(days=7)
-    Opportunity.objects.filter(pk=newer.pk).update(created_at=now + datetime.timedelta(days=1))
+    Opportunity.objects.filter(pk=newer.pk).update(published_at=now + datetime.timedelta(days=1))
     assert titles(digest.build_digest(member, week)) == [newer.title]
     assert digest.send_weekly_digests(now=week).sent == 1
     assert len(sent_to(member)) == 2

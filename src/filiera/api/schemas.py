@@ -306,6 +306,10 @@ class OpportunityOut(Schema):
     concepts: list[VocabularyRef]
     moderation_note: str | None = Field(description="The staff's note to the author; only for those who may edit it")
     created_at: datetime
+    published_at: datetime | None = Field(
+        description="When it was last published (a draft may be published long after it was created); "
+        "none while it never was"
+    )
     updated_at: datetime
 
     @staticmethod

@@ -171,8 +171,10 @@ def _opportunities(plan: DemoPlan, organisations, clusters, concepts, chains, us
         opportunity.value_chains.set([chains[slug] for slug in spec.value_chains])
         opportunity.created_at = _at(spec.posted_on, 10)
         opportunity.updated_at = opportunity.reviewed_at or opportunity.created_at
+        # Posted means published (moderation comes after), except for drafts; archived and hidden ones were too.
+        opportunity.published_at = None if spec.status == Opportunity.Status.DRAFT else opportunity.created_at
         backdated.append(opportunity)
-    Opportunity.objects.bulk_update(backdated, ["created_at", "updated_at"], batch_size=200)
+    Opportunity.objects.bulk_update(backdated, ["created_at", "updated_at", "published_at"], batch_size=200)
 
 
 @transaction.atomic

@@ -34,8 +34,9 @@ class PersonAdmin(admin.ModelAdmin):
 
 @admin.register(Opportunity)
 class OpportunityAdmin(admin.ModelAdmin):
-    list_display = ("title", "type", "organisation", "language", "status", "visibility", "expires_on")
+    list_display = ("title", "type", "organisation", "language", "status", "visibility", "published_at", "expires_on")
     list_filter = ("type", "status", "visibility", "language")
     search_fields = ("title", "summary")
     autocomplete_fields = ["organisation"]
     filter_horizontal = ("concepts", "value_chains")
+    readonly_fields = ("published_at",)  # follows the status (Opportunity.save)

@@ -298,6 +298,9 @@ class Opportunity(models.Model):
         verbose_name=_("reviewed by"),
     )
     moderation_note = models.CharField(_("moderation note"), max_length=300, blank=True)
+    # Set by save() (see _stamp_publication): what the digest counts as "new since", as a draft may be published
+    # long after it was created.
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     search_text = models.TextField(editable=False, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -313,9 +316,30 @@ class Opportunity(models.Model):
 
     def save(self, *args, **kwargs):
         self.search_text = fold(" ".join([self.title, self.summary, self.body]))
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"search_text", "updated_at"}
+        update_fields = kwargs.get("update_fields")
+        stamped = (update_fields is None or "status" in update_fields) and self._stamp_publication()
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {"search_text", "updated_at"} | (
+                {"published_at"} if stamped else set())
         super().save(*args, **kwargs)
+
+    def _stamp_publication(self) -> bool:
+        """Set `published_at` to now when this save publishes the opportunity; True when it did.
+
+        Any status -> published is a publication (creation as published included), and a save that keeps it
+        published is not. Staff approving an opportunity they had hidden restore it rather than publish it anew:
+        it keeps its publication date unless it never had one. Moderation is after the fact (an opportunity is
+        public from its publication until it is hidden), so it may already have reached members and their digests.
+        Every writer saves through here (services, the admin, the demo), so the rule lives in one place."""
+        if self.status != self.Status.PUBLISHED:
+            return False
+        previous = None
+        if not self._state.adding:
+            previous = Opportunity.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if previous == self.Status.PUBLISHED or (previous == self.Status.HIDDEN and self.published_at is not None):
+            return False
+        self.published_at = timezone.now()
+        return True
 
     @property
     def is_expired(self) -> bool:

@@ -113,9 +113,9 @@ def build_digest(user: User, now: datetime.datetime) -> list[OrganisationDigest]
         items = []
         for match in opportunities_matching_organisation(viewer, organisation, since, TOP_PER_ORGANISATION):
             opportunity = match.object
-            # `now` may be in the past (the command's --now): later posts belong to a later digest.
+            # `now` may be in the past (the command's --now): later publications belong to a later digest.
             if opportunity.organisation_id in viewer.organisation_ids or opportunity.pk in listed \
-                    or opportunity.created_at > now:
+                    or opportunity.published_at > now:
                 continue
             listed.add(opportunity.pk)
             items.append(DigestItem(match, site + reverse("directory:opportunity", args=[opportunity.pk])))
