@@ -101,3 +101,28 @@ def test_drafts_moderated_by_another_cluster_stay_hidden_from_this_clusters_staf
     visible = viewer_for(staff).visible_opportunities()
     assert not visible.filter(pk=draft.pk).exists()
     assert visible.filter(pk=published.pk).exists()
+
+
+@pytest.mark.django_db
+def test_visible_opportunities_among_ids_follows_the_same_rule(org_a, org_b, cluster_a, cluster_b, member, staff,
+                                                               outsider, outsider_member, admin):
+    """The narrowed form the search results and detail pages use must see exactly what the general rule sees."""
+    from filiera.directory.models import Membership
+
+    Membership.objects.get_or_create(organisation=org_b, cluster=cluster_a, defaults={"status": "active"})
+    ids = []
+    for organisation, cluster in ((org_a, cluster_a), (org_b, cluster_b), (org_b, None)):
+        for visibility in Visibility.values:
+            for status in (Opportunity.Status.PUBLISHED, Opportunity.Status.DRAFT, Opportunity.Status.HIDDEN):
+                ids.append(Opportunity.objects.create(
+                    organisation=organisation, cluster=cluster, type=Opportunity.Type.BUSINESS_OFFER,
+                    title=f"{visibility} {status}", summary="s", visibility=visibility, status=status).pk)
+    Organisation.objects.filter(pk=org_b.pk).update(visibility=Visibility.MEMBERS)
+    for user in (None, member, staff, outsider, outsider_member, admin):
+        viewer = viewer_for(user)
+        expected = set(viewer.visible_opportunities().filter(pk__in=ids).values_list("pk", flat=True))
+        assert set(viewer.visible_opportunities_among(ids).values_list("pk", flat=True)) == expected
+        for pk in ids[:9]:
+            assert viewer.visible_opportunities_among([pk]).exists() == (pk in expected)
+    # The rule does hide something from someone, so the comparison above is not between two empty sets.
+    assert 0 < len(viewer_for(None).visible_opportunities_among(ids)) < len(ids)

@@ -187,6 +187,20 @@ class Viewer:
             return queryset
         return queryset.filter(self.opportunity_filter(), organisation__in=self.visible_organisations().values("pk"))
 
+    def visible_opportunities_among(self, ids) -> QuerySet:
+        """visible_opportunities() narrowed to these ids (a page of search results). The rule is the same; the
+        organisations' visibility is checked on just the candidates' organisations, so that the database does not
+        evaluate the visible-organisations subquery over the whole table (on SQLite it did, for every search)."""
+        from filiera.directory.models import Opportunity
+
+        candidates = Opportunity.objects.filter(pk__in=list(ids))
+        if self.is_admin:
+            return candidates
+        allowed = candidates.filter(self.opportunity_filter())
+        organisation_ids = set(allowed.values_list("organisation_id", flat=True))
+        visible = list(self.visible_organisations().filter(pk__in=organisation_ids).values_list("pk", flat=True))
+        return allowed.filter(organisation_id__in=visible)
+
     def can_edit_opportunity(self, opportunity) -> bool:
         if self.is_admin or self.represents(opportunity.organisation_id):
             return True

@@ -47,7 +47,7 @@ def _with_related(opportunities):
 
 
 def _opportunity(current: Viewer, opportunity_id: int) -> Opportunity:
-    return get_object_or_404(_with_related(current.visible_opportunities()), pk=opportunity_id)
+    return get_object_or_404(_with_related(current.visible_opportunities_among([opportunity_id])))
 
 
 @router.get("", response=list[OpportunityOut], summary="Search opportunities")

@@ -246,7 +246,7 @@ def opportunity_list(request):
 def opportunity_detail(request, pk: int):
     viewer = viewer_for(request.user)
     opportunity = get_object_or_404(
-        viewer.visible_opportunities().select_related("organisation", "cluster", "author"), pk=pk
+        viewer.visible_opportunities_among([pk]).select_related("organisation", "cluster", "author")
     )
     can_edit = viewer.can_edit_opportunity(opportunity)
     context = {

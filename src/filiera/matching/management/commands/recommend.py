@@ -35,7 +35,7 @@ class Command(MatchingCommand):
             elif options["for_opportunity"]:
                 raw = options["for_opportunity"].strip()
                 opportunity = Opportunity.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
-                if opportunity is None or not viewer.visible_opportunities().filter(pk=opportunity.pk).exists():
+                if opportunity is None or not viewer.visible_opportunities_among([opportunity.pk]).exists():
                     raise UsageError(f"unknown opportunity {raw!r} (give its id)")
                 matches = recommend_for_opportunity(viewer, opportunity, options["top"])
             else:
