@@ -47,6 +47,8 @@ class Tagger:
         self.entries = {e.slug: e for e in entries}
         # language -> tuple of stems -> slug; acronyms separately, by their exact spelling
         self._phrases: dict[str, dict[tuple[str, ...], str]] = {lang: {} for lang in LANGUAGES}
+        # The proper beginnings of every phrase, so that a scan stops as soon as no phrase can go on.
+        self._prefixes: dict[str, set[tuple[str, ...]]] = {lang: set() for lang in LANGUAGES}
         self._acronyms: dict[str, str] = {}
         for entry in entries:
             for form in entry.forms():
@@ -57,6 +59,7 @@ class Tagger:
                     key = tuple(t.stem for t in analyse(form, lang))
                     if key and len(key) <= MAX_FORM_WORDS:
                         self._phrases[lang].setdefault(key, entry.slug)
+                        self._prefixes[lang].update(key[:n] for n in range(1, len(key)))
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -65,22 +68,26 @@ class Tagger:
         """The concepts named in the text, in order of appearance, each once. `tokens` are the text's analysis in
         `language`, when the caller has it already."""
         language = language if language in self._phrases else "en"
-        phrases = self._phrases[language]
+        phrases, prefixes = self._phrases[language], self._prefixes[language]
         if tokens is None:
             tokens = analyse(text, language)
+        stems = [t.stem for t in tokens]
         found: dict[str, ConceptMatch] = {}
         i = 0
         while i < len(tokens):
-            matched = 0
-            for n in range(min(MAX_FORM_WORDS, len(tokens) - i), 0, -1):
-                window = tokens[i:i + n]
-                if window[-1].position - window[0].position > n + 2:  # not a phrase: too far apart
-                    continue
-                slug = phrases.get(tuple(t.stem for t in window))
-                if slug is not None:
-                    found.setdefault(slug, ConceptMatch(slug, " ".join(t.surface for t in window)))
-                    matched = n
+            # The longest phrase starting here, its words not too far apart (stop words may sit between them).
+            matched, slug = 0, None
+            for n in range(1, min(MAX_FORM_WORDS, len(tokens) - i) + 1):
+                window = tuple(stems[i:i + n])
+                if tokens[i + n - 1].position - tokens[i].position > n + 2:
                     break
+                candidate = phrases.get(window)
+                if candidate is not None:
+                    matched, slug = n, candidate
+                if window not in prefixes:
+                    break
+            if slug is not None:
+                found.setdefault(slug, ConceptMatch(slug, " ".join(t.surface for t in tokens[i:i + matched])))
             i += matched or 1
         # Acronyms are looked up among the words as written, before stop words are dropped ("AI" vs "ai").
         for word in _SHORT_WORD.findall(text):
