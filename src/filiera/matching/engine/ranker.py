@@ -5,10 +5,11 @@ facets, and explained.
   so that cognates meet ("telemedicina" in an Italian query and in a Spanish profile);
 - concepts: the share of the query's concepts (weighted by rarity) that the document carries, through the
   multilingual vocabulary, which is what bridges languages without any shared word;
-- semantic: closeness of multilingual sentence embeddings, when a backend is configured.
+- semantic: closeness of the texts' vectors (e5 latent terms by default, see embeddings.py), when a backend is on.
 
-Each signal is brought to 0..1 (lexical relative to the best lexical match of the query) and the score is their
-weighted sum. A hit says why it is there: the query's words it contains, the concepts it shares, its closeness.
+Each signal is brought to 0..1 (lexical and semantic relative to the query's best match among the documents it may
+return) and the score is their weighted sum. A hit says why it is there: the query's words it contains, the
+concepts it shares, its closeness.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from filiera.matching.engine.embeddings import Embedder
-from filiera.matching.engine.postings import Postings
+from filiera.matching.engine.embeddings import Embedder, SparseVector
+from filiera.matching.engine.postings import Postings, SparsePostings
 from filiera.matching.engine.text import LANGUAGES, analyse, detect_language
 from filiera.matching.engine.vocabulary import Tagger
 
@@ -29,16 +30,18 @@ B = 0.75
 KINDS = ("organisation", "opportunity")
 SIGNALS = ("lexical", "concepts", "semantic")
 QUERY_VECTORS_KEPT = 256
+SCORES_KEPT = 8  # queries whose signal arrays are kept until the index changes
 
 
 @dataclass(frozen=True)
 class Weights:
-    """How much each signal counts. Chosen on bench/matching_eval (docs/benchmarks.md): with embeddings on, the
-    semantic signal carries most of the cross-language recall; without them the weights are renormalised."""
+    """How much each signal counts. Chosen on half of bench/matching_eval's queries and checked on the other half
+    (docs/benchmarks.md): with a semantic backend on, it carries most of the cross-language recall; without one
+    the weights are renormalised."""
 
     lexical: float = 0.1
-    concepts: float = 0.3
-    semantic: float = 0.6
+    concepts: float = 0.2
+    semantic: float = 0.7
     # A document enters the results only with a word or a concept in common, or when it is at least this close.
     min_closeness: float = 0.2
 
@@ -54,7 +57,7 @@ class Document:
     tags: list[str] = field(default_factory=list)  # concept slugs picked by the authors
     facets: dict[str, list[str]] = field(default_factory=dict)  # facet -> values, e.g. {"country": ["IT"]}
     expires: int | None = None  # date ordinal of the expiry, for opportunities
-    vector: np.ndarray | None = None
+    vector: np.ndarray | SparseVector | None = None  # from the index's embedder, or None
 
 
 @dataclass
@@ -68,7 +71,7 @@ class Analysed:
     concepts: dict[str, float]
     facets: dict[str, list[str]] = field(default_factory=dict)
     expires: int | None = None
-    vector: np.ndarray | None = None
+    vector: np.ndarray | SparseVector | None = None
 
     @property
     def length(self) -> int:
@@ -111,7 +114,7 @@ class Hit:
     semantic: float
     words: list[str] = field(default_factory=list)  # the query's words found in the document
     shared: list[str] = field(default_factory=list)  # concept slugs the query and the document share
-    closeness: float | None = None  # semantic closeness 0..1, when a backend is on
+    closeness: float | None = None  # semantic closeness 0..1 on the backend's scale, when a backend is on
     reasons: list[str] = field(default_factory=list)  # partner reasons: codes such as "other_helix"
     brings: list[str] = field(default_factory=list)  # concepts a recommended partner adds
 
@@ -120,7 +123,7 @@ class Hit:
 class _QueryVector:
     terms: dict[str, dict[str, str]]  # language -> stem -> surface
     concepts: dict[str, float]
-    vector: np.ndarray | None
+    vector: np.ndarray | SparseVector | None
 
 
 class MatchIndex:
@@ -128,10 +131,14 @@ class MatchIndex:
         self.tagger = tagger
         self.embedder = embedder or Embedder()
         self.weights = weights
-        self._query_vectors: dict[str, np.ndarray] = {}  # oldest first
+        self._query_vectors: dict[str, np.ndarray | SparseVector] = {}  # oldest first
+        # A search for "all" asks once per kind, and a viewer who may not see enough results asks again for
+        # more: the same query's signals over the whole index are computed once, until the index changes.
+        self._scores: dict[tuple, tuple[_QueryVector, np.ndarray, np.ndarray, np.ndarray, object]] = {}
         self._clear()
 
     def _clear(self) -> None:
+        self._scores = {}
         self._slot_of: dict[str, int] = {}
         self._keys: list[str | None] = []
         self._alive = np.zeros(0, dtype=bool)
@@ -139,10 +146,16 @@ class MatchIndex:
         self._language = np.zeros(0, dtype=np.int8)
         self._length = np.zeros(0, dtype=np.float32)
         self._expires = np.zeros(0, dtype=np.int32)
-        self._vectors = np.zeros((0, self.embedder.dim), dtype=np.float32)
+        # Dense vectors in a matrix; sparse ones (latent terms) in posting lists by feature.
+        dense = 0 if self.embedder.sparse else self.embedder.dim
+        self._vectors = np.zeros((0, dense), dtype=np.float32)
+        self._latent = SparsePostings(self.embedder.dim) if self.embedder.sparse else None
         self._has_vector = np.zeros(0, dtype=bool)
         self._concepts: list[tuple[str, ...]] = []
         self._lexical = {lang: Postings() for lang in LANGUAGES}
+        # Per language: live documents and their total length, for BM25's idf and average length.
+        self._language_docs = dict.fromkeys(LANGUAGES, 0)
+        self._language_length = dict.fromkeys(LANGUAGES, 0.0)
         self._concept_postings = Postings()
         self._facets: dict[tuple[str, str], array] = {}
         self._doc_facets: list[dict[str, list[str]] | None] = []
@@ -171,20 +184,35 @@ class MatchIndex:
         self._length, self._expires = grown(self._length), grown(self._expires)
         self._vectors, self._has_vector = grown(self._vectors), grown(self._has_vector)
 
+    def fits(self, vector) -> bool:
+        """Whether `vector` comes from this index's kind of embedder."""
+        if vector is None or not self.embedder.dim:
+            return False
+        if self.embedder.sparse:
+            return isinstance(vector, SparseVector)
+        return not isinstance(vector, SparseVector) and len(vector) == self.embedder.dim
+
     def put(self, doc: Analysed) -> None:
         """Adds a document, replacing the one with the same key."""
         self.remove(doc.key)
+        self._scores.clear()
         slot = len(self._keys)
         self._grow(slot + 1)
         self._keys.append(doc.key)
         self._slot_of[doc.key] = slot
         self._alive[slot] = True
         self._kind[slot] = KINDS.index(doc.kind)
-        self._language[slot] = LANGUAGES.index(doc.language) if doc.language in LANGUAGES else 0
+        language = doc.language if doc.language in LANGUAGES else LANGUAGES[0]
+        self._language[slot] = LANGUAGES.index(language)
         self._length[slot] = max(sum(doc.terms.values()), 1)
+        self._language_docs[language] += 1
+        self._language_length[language] += float(self._length[slot])
         self._expires[slot] = doc.expires or 0
-        if doc.vector is not None and self.embedder.dim and len(doc.vector) == self.embedder.dim:
-            self._vectors[slot] = doc.vector
+        if self.fits(doc.vector):
+            if self._latent is not None:
+                self._latent.add(slot, doc.vector.indices, doc.vector.values)
+            else:
+                self._vectors[slot] = doc.vector
             self._has_vector[slot] = True
         self._concepts.append(tuple(doc.concepts))
         self._doc_facets.append(doc.facets)
@@ -198,7 +226,11 @@ class MatchIndex:
         slot = self._slot_of.pop(key, None)
         if slot is None:
             return
+        self._scores.clear()
         self._alive[slot] = False
+        language = LANGUAGES[self._language[slot]]
+        self._language_docs[language] -= 1
+        self._language_length[language] -= float(self._length[slot])
         self._keys[slot] = None
         self._concepts[slot] = ()
         self._doc_facets[slot] = None
@@ -208,6 +240,7 @@ class MatchIndex:
 
     def compact(self) -> None:
         """Drops dead slots from every array and posting list."""
+        self._scores.clear()
         size = len(self._keys)
         alive = self._alive[:size]
         new_slot = np.full(size, -1, dtype=np.int64)
@@ -221,6 +254,8 @@ class MatchIndex:
             setattr(self, name, getattr(self, name)[keep].copy())
         for postings in [*self._lexical.values(), self._concept_postings]:
             postings.compact(new_slot)
+        if self._latent is not None:
+            self._latent.compact(new_slot)
         for facet_key, slots in list(self._facets.items()):
             mapped = new_slot[np.frombuffer(slots, dtype=np.int32)]
             mapped = mapped[mapped >= 0]
@@ -239,7 +274,8 @@ class MatchIndex:
     def nbytes(self) -> int:
         arrays = (self._alive, self._kind, self._language, self._length, self._expires, self._vectors,
                   self._has_vector)
-        return sum(a.nbytes for a in arrays) + sum(p.nbytes() for p in self._lexical.values())
+        latent = self._latent.nbytes() if self._latent is not None else 0
+        return sum(a.nbytes for a in arrays) + sum(p.nbytes() for p in self._lexical.values()) + latent
 
     # -- scoring ---------------------------------------------------------------------------------------------
 
@@ -280,24 +316,27 @@ class MatchIndex:
 
     def _lexical_scores(self, terms: dict[str, dict[str, str]]) -> np.ndarray:
         size = self._size()
-        scores = np.zeros(size, dtype=np.float32)
+        all_slots, all_scores = [], []
         for lang, stems in terms.items():
             postings = self._lexical[lang]
-            in_language = self._language[:size] == LANGUAGES.index(lang)
-            n_docs = int((in_language & self._alive[:size]).sum())
-            if not n_docs:
+            n_docs = self._language_docs[lang]
+            if n_docs <= 0:
                 continue
-            average = float(self._length[:size][in_language & self._alive[:size]].mean())
+            average = self._language_length[lang] / n_docs
             for stem in stems:
                 slots, tfs = postings.get(stem)
                 if not len(slots):
                     continue
-                df = len(slots)
-                idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+                # Dead slots stay in the posting lists until a compaction: df counts the live ones only.
+                df = int(self._alive[slots].sum())
+                idf = math.log(1.0 + max(n_docs - df + 0.5, 0.0) / (df + 0.5))
                 norm = K1 * (1 - B + B * self._length[slots] / average)
-                scores += np.bincount(slots, weights=idf * tfs * (K1 + 1) / (tfs + norm), minlength=size).astype(
-                    np.float32)
-        return scores
+                all_slots.append(slots)
+                all_scores.append(idf * tfs * (K1 + 1) / (tfs + norm))
+        if not all_slots:
+            return np.zeros(size, dtype=np.float32)
+        return np.bincount(np.concatenate(all_slots), weights=np.concatenate(all_scores), minlength=size)[
+            :size].astype(np.float32)
 
     def _concept_scores(self, concepts: dict[str, float]) -> np.ndarray:
         size = self._size()
@@ -306,20 +345,24 @@ class MatchIndex:
         total = 0.0
         for slug, weight in concepts.items():
             slots, weights = self._concept_postings.get(slug)
-            idf = math.log(1.0 + alive / (len(slots) + 1.0))
+            idf = math.log(1.0 + alive / (int(self._alive[slots].sum()) + 1.0))
             total += idf * weight
             if len(slots):
                 scores += np.bincount(slots, weights=idf * weight * weights, minlength=size).astype(np.float32)
         return scores / total if total else scores
 
-    def _semantic_scores(self, vector: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def _semantic_scores(self, vector) -> np.ndarray:
+        """Every document's closeness to `vector` (0..1 on the backend's scale; 0 without a vector)."""
         size = self._size()
-        if vector is None or not self.embedder.dim:
-            return np.zeros(size, dtype=np.float32), np.zeros(size, dtype=np.float32)
-        cosines = self._vectors[:size] @ vector.astype(np.float32)
+        if not self.fits(vector):
+            return np.zeros(size, dtype=np.float32)
+        if self._latent is not None:
+            cosines = self._latent.scores(vector.indices, vector.values, size)
+        else:
+            cosines = self._vectors[:size] @ vector.astype(np.float32)
         closeness = self.embedder.closeness(cosines).astype(np.float32)
         closeness[~self._has_vector[:size]] = 0.0
-        return closeness, cosines
+        return closeness
 
     def _weights(self, signals: tuple[str, ...], semantic_on: bool) -> tuple[float, float, float]:
         w = self.weights
@@ -329,19 +372,31 @@ class MatchIndex:
         total = lexical + concepts + semantic or 1.0
         return lexical / total, concepts / total, semantic / total
 
-    def _rank(self, qv: _QueryVector, query: Query, mask: np.ndarray, require_overlap: bool = True) -> list[Hit]:
+    def _signals(self, cache_key: tuple, make_query, signals: tuple[str, ...], keep=None):
+        """The query's vector and its lexical, concept and closeness scores for every slot, computed once for a
+        `cache_key` until the index changes."""
+        cached = self._scores.get(cache_key)
+        if cached is not None:
+            return cached[:4]
+        qv = make_query()
+        size = self._size()
+        lexical = self._lexical_scores(qv.terms) if "lexical" in signals else np.zeros(size, np.float32)
+        concepts = self._concept_scores(qv.concepts) if "concepts" in signals else np.zeros(size, np.float32)
+        closeness = self._semantic_scores(qv.vector if "semantic" in signals else None)
+        while len(self._scores) >= SCORES_KEPT:
+            del self._scores[next(iter(self._scores))]
+        self._scores[cache_key] = (qv, lexical, concepts, closeness, keep)
+        return qv, lexical, concepts, closeness
+
+    def _rank(self, cache_key: tuple, make_query, query: Query, mask: np.ndarray, keep=None) -> list[Hit]:
         signals = query.signals
-        lexical = self._lexical_scores(qv.terms) if "lexical" in signals else np.zeros(len(mask), np.float32)
-        concepts = self._concept_scores(qv.concepts) if "concepts" in signals else np.zeros(len(mask), np.float32)
-        semantic_on = "semantic" in signals and qv.vector is not None and bool(self.embedder.dim)
-        closeness, _ = self._semantic_scores(qv.vector if semantic_on else None)
-        best_lexical = float(lexical[mask].max()) if mask.any() else 0.0
-        lexical_norm = lexical / best_lexical if best_lexical > 0 else lexical
+        qv, lexical, concepts, closeness = self._signals(cache_key, make_query, signals, keep)
+        semantic_on = "semantic" in signals and self.fits(qv.vector)
+        lexical_norm = _relative(lexical, mask)
+        semantic = _relative(closeness, mask)
         wl, wc, ws = self._weights(signals, semantic_on)
-        score = wl * lexical_norm + wc * concepts + ws * closeness
-        eligible = mask.copy()
-        if require_overlap:
-            eligible &= (lexical > 0) | (concepts > 0) | (closeness >= self.weights.min_closeness)
+        score = wl * lexical_norm + wc * concepts + ws * semantic
+        eligible = mask & ((lexical > 0) | (concepts > 0) | (closeness >= self.weights.min_closeness))
         candidates = np.flatnonzero(eligible)
         if len(candidates) > query.top:
             top = candidates[np.argpartition(-score[candidates], query.top - 1)[: query.top]]
@@ -354,7 +409,7 @@ class MatchIndex:
             hits.append(Hit(
                 key=self._keys[slot], kind=KINDS[self._kind[slot]], score=round(float(score[slot]), 4),
                 lexical=round(float(lexical_norm[slot]), 4), concepts=round(float(concepts[slot]), 4),
-                semantic=round(float(closeness[slot]), 4),
+                semantic=round(float(semantic[slot]), 4),
                 words=self._matched_words(slot, qv.terms) if lexical[slot] > 0 else [],
                 shared=[c for c in qv.concepts if c in self._concepts[slot]],
                 closeness=round(float(closeness[slot]), 3) if semantic_on else None,
@@ -366,7 +421,9 @@ class MatchIndex:
         words = []
         for stem, surface in terms.get(lang, {}).items():
             slots, _ = self._lexical[lang].get(stem)
-            if len(slots) and (slots == slot).any():
+            # A posting list holds its slots in increasing order (new documents take new, higher slots).
+            at = int(np.searchsorted(slots, slot))
+            if at < len(slots) and slots[at] == slot:
                 words.append(surface)
         return words
 
@@ -393,7 +450,7 @@ class MatchIndex:
             vector = self._query_vector(query.text)
         return _QueryVector(terms=terms, concepts=self.tagger.expand(tagged), vector=vector)
 
-    def _query_vector(self, text: str) -> np.ndarray:
+    def _query_vector(self, text: str) -> np.ndarray | SparseVector:
         """A query's embedding, remembered for a while: one search asks once per kind, and again for more results
         when the viewer may not see enough of the first ones."""
         vector = self._query_vectors.pop(text, None)
@@ -407,7 +464,8 @@ class MatchIndex:
     def search(self, query: Query) -> list[Hit]:
         if not query.text.strip():
             return []
-        return self._rank(self._text_query(query), query, self._mask(query))
+        key = ("text", query.text, query.language, query.signals)
+        return self._rank(key, lambda: self._text_query(query), query, self._mask(query))
 
     def _document_query(self, doc: Analysed, signals: tuple[str, ...], top_terms: int = 25) -> _QueryVector:
         """A document used as a query: its most distinctive words (in its language), its concepts, its vector."""
@@ -418,14 +476,18 @@ class MatchIndex:
             key=lambda item: -item[1] * math.log(1.0 + n_docs / (len(postings.get(item[0])[0]) + 1.0)),
         )
         terms = {doc.language: {stem: stem for stem, _ in ranked[:top_terms]}}
-        vector = doc.vector if doc.vector is not None and len(doc.vector) == self.embedder.dim else None
-        return _QueryVector(terms=terms, concepts=dict(doc.concepts),
-                            vector=vector if "semantic" in signals else None)
+        vector = doc.vector if self.fits(doc.vector) and "semantic" in signals else None
+        return _QueryVector(terms=terms, concepts=dict(doc.concepts), vector=vector)
+
+    def _document_key(self, doc: Analysed, query: Query) -> tuple:
+        # The object's id is part of the key, and the cached query keeps the object referenced so that the id is
+        # not reused: a document with the same key but other content is another query.
+        return ("document", doc.key, id(doc), query.signals)
 
     def similar(self, doc: Analysed, query: Query) -> list[Hit]:
         """Documents like `doc` ("more like this"), within the query's kinds and filters."""
-        qv = self._document_query(doc, query.signals)
-        hits = self._rank(qv, query, self._mask(replace(query, exclude=query.exclude | {doc.key})))
+        hits = self._rank(self._document_key(doc, query), lambda: self._document_query(doc, query.signals), query,
+                          self._mask(replace(query, exclude=query.exclude | {doc.key})), keep=doc)
         for hit in hits:
             hit.words = []  # the words of a document-as-query are stems, not what a person typed
         return hits
@@ -434,7 +496,8 @@ class MatchIndex:
         """Organisations that complete `doc`'s organisation: close in topic, from another helix, bringing concepts
         it lacks, and from other countries when the aim is an EU call (`international`)."""
         wide = replace(query, top=pool, kinds=("organisation",), exclude=query.exclude | {doc.key})
-        candidates = self._rank(self._document_query(doc, query.signals), wide, self._mask(wide))
+        candidates = self._rank(self._document_key(doc, query), lambda: self._document_query(doc, query.signals),
+                                wide, self._mask(wide), keep=doc)
         own_helix = set(doc.facets.get("helix", []))
         own_countries = set(doc.facets.get("country", []))
         own_concepts = set(doc.concepts)
@@ -458,3 +521,9 @@ class MatchIndex:
             hit.words = []
         candidates.sort(key=lambda h: (-h.score, h.key))
         return candidates[: query.top]
+
+
+def _relative(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Scores relative to the best among the documents the query may return (0..1)."""
+    best = float(scores[mask].max()) if mask.any() else 0.0
+    return scores / best if best > 0 else scores
