@@ -33,4 +33,4 @@ messages: install
 	cd src/filiera && ../../$(BIN)/filiera makemessages --no-obsolete -l it -l da -l es --ignore 'static/*' && ../../$(BIN)/filiera compilemessages
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-st var .pytest_cache .ruff_cache

@@ -44,11 +44,12 @@ fi
 $BIN/python scripts/check_translations.py || fail "translations"
 
 banner "suite on SQLite"
-run_pass $BIN/pytest -q -m "not browser" -p no:cacheprovider || fail "suite on SQLite"
+run_pass $BIN/pytest -q -m "not browser and not sentence_transformers" -p no:cacheprovider || fail "suite on SQLite"
 
 banner "suite on PostgreSQL ($PG_URL)"
 if $BIN/python -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$PG_URL" 2>/dev/null; then
-  DATABASE_URL="$PG_URL" run_pass $BIN/pytest -q -m "not browser" -p no:cacheprovider || fail "suite on PostgreSQL"
+  DATABASE_URL="$PG_URL" run_pass $BIN/pytest -q -m "not browser and not sentence_transformers" -p no:cacheprovider \
+    || fail "suite on PostgreSQL"
 else
   [ "$REQUIRE_ALL" = "1" ] && fail "PostgreSQL is not reachable at $PG_URL and FILIERA_REQUIRE_ALL=1"
   skipped+=("PostgreSQL pass: no server at $PG_URL (set DATABASE_URL)")
@@ -65,6 +66,22 @@ if [ -x "$CHROMIUM" ]; then
 else
   [ "$REQUIRE_ALL" = "1" ] && fail "chromium is missing at $CHROMIUM and FILIERA_REQUIRE_ALL=1"
   skipped+=("browser tests: no chromium at $CHROMIUM (apt-get install chromium, or set CHROMIUM)")
+fi
+
+banner "sentence-transformers backend (torch, in .venv-st)"
+# An optional install (torch is large): the pass runs where a CPU build of torch lies on the machine, which pip
+# installs without downloading several GB of CUDA libraries.
+TORCH_WHEEL="${FILIERA_TORCH_WHEEL:-$(ls /opt/wheels/torch-*+cpu-cp311-*.whl 2>/dev/null | head -n 1)}"
+if [ -n "$TORCH_WHEEL" ] && [ -f "$TORCH_WHEEL" ]; then
+  ST=.venv-st
+  if [ ! -f "$ST/.installed" ] || [ pyproject.toml -nt "$ST/.installed" ]; then
+    echo "installing torch ($TORCH_WHEEL) and sentence-transformers into $ST…"
+    { $BIN/python -m venv "$ST" && $ST/bin/python -m pip install --quiet "$TORCH_WHEEL" -e '.[test,sentence-transformers]' \
+        && touch "$ST/.installed"; } || fail "installing the sentence-transformers pass"
+  fi
+  HF_HUB_OFFLINE=1 run_pass $ST/bin/pytest -q -m sentence_transformers -p no:cacheprovider || fail "sentence-transformers pass"
+else
+  skipped+=("sentence-transformers pass: no CPU build of torch here (set FILIERA_TORCH_WHEEL to a torch wheel file)")
 fi
 
 if [ "$skipped_tests" -gt 0 ]; then
