@@ -104,7 +104,7 @@ def test_drafts_moderated_by_another_cluster_stay_hidden_from_this_clusters_staf
 
 
 @pytest.mark.django_db
-def test_visible_opportunities_among_ids_follows_the_same_rule(org_a, org_b, cluster_a, cluster_b, member, staff,
+def test_visibility_among_known_ids_follows_the_same_rule(org_a, org_b, cluster_a, cluster_b, member, staff,
                                                                outsider, outsider_member, admin):
     """The narrowed form the search results and detail pages use must see exactly what the general rule sees."""
     from filiera.directory.models import Membership
@@ -122,6 +122,9 @@ def test_visible_opportunities_among_ids_follows_the_same_rule(org_a, org_b, clu
         viewer = viewer_for(user)
         expected = set(viewer.visible_opportunities().filter(pk__in=ids).values_list("pk", flat=True))
         assert set(viewer.visible_opportunities_among(ids).values_list("pk", flat=True)) == expected
+        organisations = [org_a.pk, org_b.pk]
+        assert set(viewer.visible_organisations_among(organisations)) == set(
+            viewer.visible_organisations().filter(pk__in=organisations))
         for pk in ids[:9]:
             assert viewer.visible_opportunities_among([pk]).exists() == (pk in expected)
     # The rule does hide something from someone, so the comparison above is not between two empty sets.

@@ -207,28 +207,58 @@ def test_a_vector_of_another_backend_is_not_used():
     assert not index.fits(np.ones(dense.dim)) and index.fits(sparse_vector([3], [1.0]))
 
 
-def test_sparse_postings_score_like_dot_products_through_tail_merge_and_compaction():
+@pytest.mark.parametrize("dense", [False, True], ids=["lists only", "common features in dense rows"])
+def test_sparse_postings_score_like_dot_products_through_tail_merge_and_compaction(dense):
     rng = np.random.default_rng(7)
-    vectors = []
-    for _ in range(300):
-        n = int(rng.integers(1, 40))
-        vectors.append(sparse_vector(rng.choice(500, size=n, replace=False), rng.random(n) + 0.01))
+
+    def random_vectors(n):
+        vectors = []
+        for _ in range(n):
+            k = int(rng.integers(1, 40))
+            # A few features are common, as e5's are: they are the ones that get dense rows.
+            ids = np.unique(np.concatenate([rng.choice(500, size=k, replace=False), rng.choice(8, size=3)]))
+            vectors.append(sparse_vector(ids, rng.random(len(ids)) + 0.01))
+        return vectors
+
+    vectors = random_vectors(300)
     postings = SparsePostings(500)
+    postings.CHUNK = 64  # a merge places the tail in several chunks
+    if dense:
+        postings.DENSE_FROM, postings.DENSE_SHARE = 0, 0.2
+    else:
+        postings.DENSE_FROM = 10**9
     for slot, vector in enumerate(vectors[:200]):
         postings.add(slot, vector.indices, vector.values)
-    postings.merge()  # the first 200 in the sorted base, the rest in the tail
+    postings.merge()  # the first 200 in the lists (and dense rows), the rest in the tail
+    assert (postings._dense.shape[0] > 0) == dense
     for slot, vector in enumerate(vectors[200:], start=200):
         postings.add(slot, vector.indices, vector.values)
-    query = vectors[5]
-    expected = np.array([query.dot(v) for v in vectors], dtype=np.float32)
-    assert np.allclose(postings.scores(query.indices, query.values, 300), expected, atol=1e-5)
+
+    def check(vectors, alive=None):
+        query = vectors[5]
+        expected = np.array([query.dot(v) for v in vectors], dtype=np.float32)
+        if alive is not None:
+            expected = expected[alive]
+        # Weights are kept as 16-bit floats: three significant digits.
+        assert np.allclose(postings.scores(query.indices, query.values, len(expected)), expected, atol=2e-3)
+
+    check(vectors)
+    postings.merge()  # the tail into lists and rows that have entries
+    check(vectors)
     assert len(postings) == sum(len(v) for v in vectors)
     # Drop every third slot and renumber the others.
     alive = np.array([i % 3 != 0 for i in range(300)])
     new_slot = np.full(300, -1)
     new_slot[alive] = np.arange(int(alive.sum()))
     postings.compact(new_slot)
-    assert np.allclose(postings.scores(query.indices, query.values, int(alive.sum())), expected[alive], atol=1e-5)
+    check(vectors, alive)
+    # The index doubles: the common features are chosen again, and scores stay the same.
+    kept = [v for v, a in zip(vectors, alive, strict=True) if a]
+    more = random_vectors(400)
+    for slot, vector in enumerate(more, start=len(kept)):
+        postings.add(slot, vector.indices, vector.values)
+    postings.merge()
+    check(kept + more)
     # A feature outside the space is ignored rather than an error.
     assert postings.scores(np.array([999], dtype=np.int32), np.array([1.0], dtype=np.float32), 5).sum() == 0
 

@@ -192,7 +192,7 @@ def _visible(viewer: Viewer, hits: list[Hit], top: int) -> tuple[list[Match], bo
     allowed = set()
     if ids[ORGANISATION]:
         allowed |= {key(ORGANISATION, pk) for pk in
-                    viewer.visible_organisations().filter(pk__in=ids[ORGANISATION]).values_list("pk", flat=True)}
+                    viewer.visible_organisations_among(ids[ORGANISATION]).values_list("pk", flat=True)}
     if ids[OPPORTUNITY]:
         allowed |= {key(OPPORTUNITY, pk) for pk in
                     viewer.visible_opportunities_among(ids[OPPORTUNITY]).values_list("pk", flat=True)}
@@ -306,7 +306,7 @@ def visible_source(viewer: Viewer, kind: str, object_id: int) -> Organisation | 
     """The organisation or opportunity a "more like this" or a recommendation starts from, if the viewer may
     see it."""
     if kind == ORGANISATION:
-        return viewer.visible_organisations().filter(pk=object_id).first()
+        return viewer.visible_organisations_among([object_id]).first()
     if kind == OPPORTUNITY:
         return viewer.visible_opportunities_among([object_id]).select_related("organisation").first()
     return None

@@ -88,8 +88,8 @@ class IndexStore:
             return state.index
 
     def _catch_up(self, state: _State) -> None:
-        if state.last_id and not self._still_valid(state):
-            self._reload(state)
+        if not state.last_id or not self._still_valid(state):
+            self._reload(state)  # the first load too: it ends by laying out the posting lists once
             return
         for entry in self._entries_after(state.last_id):
             self._apply(state, entry)

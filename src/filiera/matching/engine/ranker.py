@@ -404,28 +404,36 @@ class MatchIndex:
             top = candidates
         # Best first; ties by key so that results are stable.
         order = sorted(top.tolist(), key=lambda s: (-float(score[s]), self._keys[s]))
+        words = self._matched_words([slot for slot in order if lexical[slot] > 0], qv.terms)
         hits = []
         for slot in order:
             hits.append(Hit(
                 key=self._keys[slot], kind=KINDS[self._kind[slot]], score=round(float(score[slot]), 4),
                 lexical=round(float(lexical_norm[slot]), 4), concepts=round(float(concepts[slot]), 4),
                 semantic=round(float(semantic[slot]), 4),
-                words=self._matched_words(slot, qv.terms) if lexical[slot] > 0 else [],
+                words=words.get(slot, []),
                 shared=[c for c in qv.concepts if c in self._concepts[slot]],
                 closeness=round(float(closeness[slot]), 3) if semantic_on else None,
             ))
         return hits
 
-    def _matched_words(self, slot: int, terms: dict[str, dict[str, str]]) -> list[str]:
-        lang = LANGUAGES[self._language[slot]]
-        words = []
-        for stem, surface in terms.get(lang, {}).items():
-            slots, _ = self._lexical[lang].get(stem)
-            # A posting list holds its slots in increasing order (new documents take new, higher slots).
-            at = int(np.searchsorted(slots, slot))
-            if at < len(slots) and slots[at] == slot:
-                words.append(surface)
-        return words
+    def _matched_words(self, slots: list[int], terms: dict[str, dict[str, str]]) -> dict[int, list[str]]:
+        """For each of these slots, the query's words (as typed) that its document contains."""
+        found: dict[int, list[str]] = {slot: [] for slot in slots}
+        by_language: dict[str, list[int]] = {}
+        for slot in slots:
+            by_language.setdefault(LANGUAGES[self._language[slot]], []).append(slot)
+        for lang, wanted in by_language.items():
+            wanted_array = np.asarray(wanted, dtype=np.int32)
+            for stem, surface in terms.get(lang, {}).items():
+                postings, _ = self._lexical[lang].get(stem)
+                if not len(postings):
+                    continue
+                # A posting list holds its slots in increasing order (new documents take new, higher slots).
+                at = np.minimum(np.searchsorted(postings, wanted_array), len(postings) - 1)
+                for slot in wanted_array[postings[at] == wanted_array].tolist():
+                    found[slot].append(surface)
+        return found
 
     # -- queries ---------------------------------------------------------------------------------------------
 

@@ -112,6 +112,7 @@ class LanguageDetector:
     (a single English loan word, an acronym) give None, and callers then analyse them in every language."""
 
     MIN_CONFIDENCE = 0.5
+    READ_CHARS = 300  # a few sentences tell the language; a pasted page would cost the search time
 
     def __init__(self) -> None:
         self._detector = None
@@ -131,7 +132,7 @@ class LanguageDetector:
             return None
         if self._detector is None:
             self._detector = self._build()
-        best = self._detector.compute_language_confidence_values(text)
+        best = self._detector.compute_language_confidence_values(text[: self.READ_CHARS])
         if not best or best[0].value < self.MIN_CONFIDENCE:
             return None
         return self._codes[best[0].language]
