@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "filiera.core",
     "filiera.directory",
     "filiera.matching",
+    "filiera.events",
     "filiera.api",
 ]
 
