@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python bench/directory.py "$@"
 .venv/bin/python bench/matching_scale.py --quick   # the full size: bench/matching_scale.py (about an hour)
+.venv/bin/python bench/scheduling.py   # S, M, L and XL: about ten minutes
