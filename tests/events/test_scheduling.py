@@ -27,6 +27,10 @@ from filiera.events.scheduling import (
     violations,
 )
 from filiera.events.scheduling.generator import generate
+from filiera.events.scheduling.problem import compile_problem
+from filiera.events.scheduling.search import greedy, improve_gaps_by_swaps
+from filiera.events.scheduling.selection import _select_cp_sat, select
+from filiera.events.scheduling.tables import assign_tables, assignments
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scheduling.md"
 
@@ -312,3 +316,42 @@ def test_the_generator_makes_what_it_is_asked_deterministically():
     assert (len(one.participants), len(one.meetings), len(one.slots), len(one.tables)) == (100, 300, 16, 20)
     assert {s.session for s in one.slots} == {"morning", "afternoon"}
     assert len({m.participants for m in one.meetings}) == 300
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), participants=st.integers(3, 6), meetings=st.integers(1, 6),
+       slot_count=st.integers(1, 3), tables=st.integers(1, 2))
+def test_the_selection_bound_is_never_below_the_best_schedule(seed, participants, meetings, slot_count, tables):
+    instance = generate(participants, meetings, slot_count, tables, unavailable=0.2, seed=seed, online_tables=0.5)
+    problem = compile_problem(instance)
+    best = best_by_enumeration(instance)
+    mip, cp_sat = select(problem, 5), _select_cp_sat(problem, 5, 1)
+    assert mip.bound == cp_sat.bound >= best
+    assert sum(problem.priority[m] for m in mip.chosen) == mip.bound
+
+
+def test_the_selection_bound_is_tighter_than_counting_seats():
+    # Three meetings of p1, who is available in one slot of two, and two free tables: only one can happen.
+    instance = parse_instance({
+        "slots": [{"id": "a", "session": "am", "start": "2026-03-10T09:00", "end": "2026-03-10T09:20"},
+                  {"id": "b", "session": "am", "start": "2026-03-10T09:20", "end": "2026-03-10T09:40"}],
+        "tables": [{"id": "t1", "mode": "onsite"}, {"id": "t2", "mode": "onsite"}],
+        "participants": [{"id": "p1", "unavailable": ["b"]}, {"id": "p2"}, {"id": "p3"}, {"id": "p4"}],
+        "meetings": [{"id": "m1", "participants": ["p1", "p2"], "priority": 3},
+                     {"id": "m2", "participants": ["p1", "p3"], "priority": 2},
+                     {"id": "m3", "participants": ["p1", "p4"], "priority": 2}]})
+    assert select(compile_problem(instance), 5).bound == 3
+    result = solve(instance, time_limit=5)
+    assert result.figures.upper_bound == result.figures.scheduled_priority == 3 and result.figures.optimal
+
+
+def test_swaps_close_idle_gaps_when_every_table_is_taken():
+    instance = generate(120, 600, 12, 20, seed=3)
+    problem = compile_problem(instance)
+    schedule = greedy(problem)
+    assert sum(schedule.used[t][k] for t in range(problem.slot_count) for k in range(2)) == 12 * 20  # all taken
+    priority, gaps = schedule.scheduled_priority(), schedule.gaps()
+    improve_gaps_by_swaps(schedule, float("inf"))
+    assert schedule.scheduled_priority() == priority
+    assert schedule.gaps() < 0.6 * gaps
+    assert not violations(instance, assignments(problem, schedule, assign_tables(schedule)))

@@ -39,9 +39,11 @@ def solve(instance: Instance, time_limit: float = 30.0, use_solver: bool = True,
     started = time.perf_counter()
     problem = compile_problem(instance)
     # The local search gets a tenth of the time (it usually ends sooner); CP-SAT the rest.
-    schedule = local_search(problem, time_limit if not use_solver else max(1.0, 0.1 * time_limit))
+    # What follows the search (tables, figures) gets a small share of the time.
+    finish = started + time_limit - min(2.0, 0.02 * time_limit)
+    schedule = local_search(problem, time_limit if not use_solver else max(0.5, min(0.1 * time_limit, 10.0)))
     if use_solver and problem.meeting_ids:
-        outcome = optimise(problem, schedule, time_limit - (time.perf_counter() - started), workers)
+        outcome = optimise(problem, schedule, finish - time.perf_counter(), workers)
         schedule.copy_from(outcome.slots, outcome.modes)
         bound, optimal, method = outcome.upper_bound, outcome.optimal, "cp-sat"
     else:

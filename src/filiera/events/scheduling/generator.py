@@ -66,9 +66,9 @@ def generate(participants: int, meetings: int, slots: int, tables: int, unavaila
     pairs: set[tuple[int, ...]] = set()
     meeting_list = []
     tries = 0
-    while len(meeting_list) < meetings and tries < 50 * meetings:
+    while len(meeting_list) < meetings and tries < 50 * meetings and participants >= 2:
         tries += 1
-        size = 3 if rng.random() < 0.05 else 2
+        size = 3 if rng.random() < 0.05 and participants >= 3 else 2
         chosen = set()
         while len(chosen) < size:
             chosen.add(rng.choices(population, cum_weights=cumulative)[0])

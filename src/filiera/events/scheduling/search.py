@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from filiera.events.scheduling.problem import BUSY, Problem, Schedule
+from filiera.events.scheduling.problem import AWAY, BUSY, FREE, Problem, Schedule
 
 
 def place_locked(schedule: Schedule) -> None:
@@ -192,6 +192,77 @@ def improve_gaps(schedule: Schedule, deadline: float) -> None:
                 return
 
 
+def swappable(schedule: Schedule, a: int, b: int) -> bool:
+    """Whether scheduled meetings a and b can exchange their slots and tables (modes)."""
+    p = schedule.problem
+    ta, tb = schedule.slot[a], schedule.slot[b]
+    if ta == tb or p.lock_slot[a] >= 0 or p.lock_slot[b] >= 0:
+        return False
+    if schedule.mode[b] not in p.modes[a] or schedule.mode[a] not in p.modes[b]:
+        return False
+    for m, t, other in ((a, tb, b), (b, ta, a)):
+        for q in p.people[m]:
+            state = schedule.day[q][t]
+            if state == AWAY or (state == BUSY and schedule.at[q][t] != other):
+                return False
+    return True
+
+
+def swap(schedule: Schedule, a: int, b: int) -> None:
+    ta, ka, tb, kb = schedule.slot[a], schedule.mode[a], schedule.slot[b], schedule.mode[b]
+    schedule.remove(a)
+    schedule.remove(b)
+    schedule.place(a, tb, kb)
+    schedule.place(b, ta, ka)
+
+
+def improve_gaps_by_swaps(schedule: Schedule, deadline: float) -> None:
+    """Closes idle gaps when the tables are full and single moves are stuck: a participant's first or last meeting
+    of a session takes the place of a meeting in one of their gaps, which goes where it was, when that leaves
+    fewer idle gaps to everyone concerned."""
+    p = schedule.problem
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for q in range(len(p.participant_ids)):
+            if time.perf_counter() >= deadline:
+                return
+            for s, (a, b) in enumerate(p.sessions):
+                if schedule.gaps_of(q, s) and _close_a_gap(schedule, q, s, a, b):
+                    improved = True
+
+
+def _close_a_gap(schedule: Schedule, q: int, s: int, a: int, b: int) -> bool:
+    p = schedule.problem
+    day = schedule.day[q]
+    first, last = day.find(BUSY, a, b), day.rfind(BUSY, a, b)
+    for g in range(first + 1, last):
+        if day[g] != FREE:
+            continue
+        for e in (first, last):
+            m = schedule.at[q][e]
+            if p.lock_slot[m] >= 0:
+                continue
+            concerned = set(p.people[m])
+            if schedule.fits(m, g) and schedule.free_mode(m, g) >= 0:
+                if schedule.gap_delta_move(m, g) < 0:
+                    k = schedule.free_mode(m, g)
+                    schedule.remove(m)
+                    schedule.place(m, g, k)
+                    return True
+                continue
+            for other in list(schedule.in_slot[g]):
+                if not swappable(schedule, m, other):
+                    continue
+                people = concerned | set(p.people[other])
+                before = sum(schedule.gaps_of(r, s) for r in people)
+                swap(schedule, m, other)
+                if sum(schedule.gaps_of(r, s) for r in people) < before:
+                    return True
+                swap(schedule, other, m)
+    return False
+
+
 def _participants_have_gaps(schedule: Schedule, m: int) -> bool:
     """Whether any participant of m has an idle gap (otherwise moving m cannot remove one)."""
     p = schedule.problem
@@ -203,5 +274,6 @@ def local_search(problem: Problem, seconds: float) -> Schedule:
     deadline = time.perf_counter() + seconds
     schedule = greedy(problem)
     improve_priority(schedule, deadline)
+    improve_gaps_by_swaps(schedule, deadline)
     improve_gaps(schedule, deadline)
     return schedule

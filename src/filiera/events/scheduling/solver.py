@@ -1,9 +1,11 @@
-"""The CP-SAT model: which meetings go in which slot and mode, in two lexicographic stages.
+"""The CP-SAT model: which meetings go in which slot and mode, in two lexicographic stages (see optimise).
 
-1. The most priority of scheduled meetings, warm-started by the local search's schedule (a full hint), which also
-   gives the proven upper bound (the solver's best bound) and whether the result is optimal.
-2. Keeping at least that priority, the fewest idle gaps: for each participant and slot, `before` and `after` say
-   whether they have a meeting earlier / later in the session; an idle gap is a free slot with both.
+1. The most priority of scheduled meetings. The selection relaxation (selection.py) gives the proven upper bound
+   and the meetings to aim for; CP-SAT places exactly those (warm-started by the local search's schedule, a full
+   hint), which proves the schedule optimal, else maximises priority on the full model under that bound.
+2. Keeping that priority, the fewest idle gaps: swaps, then CP-SAT over the scheduled meetings, where for each
+   participant and slot `before` and `after` say whether they have a meeting earlier / later in the session; an
+   idle gap is a free slot with both.
 
 Tables of one mode are interchangeable, so the model counts meetings per slot and mode against the number of
 tables; tables are given afterwards (tables.py). The third objective, fewest table changes, is decided there.
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from filiera.events.scheduling.problem import AWAY, Problem, Schedule
+from filiera.events.scheduling.search import improve_gaps, improve_gaps_by_swaps
+from filiera.events.scheduling.selection import select
 
 
 @dataclass
@@ -29,7 +33,9 @@ class Outcome:
 
 
 class Model:
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, only: set[int] | None = None, exact: bool = False):
+        """The model over every schedulable meeting, or over the meetings `only` (the others stay unscheduled);
+        `exact`: each of them must be scheduled."""
         self.problem = problem
         self.model = cp_model.CpModel()
         self.x: dict[tuple[int, int, int], cp_model.IntVar] = {}
@@ -38,7 +44,7 @@ class Model:
         p, model = problem, self.model
         by_slot_mode: dict[tuple[int, int], list[cp_model.IntVar]] = {}
         for m in range(len(p.meeting_ids)):
-            if not p.schedulable(m):
+            if not p.schedulable(m) or (only is not None and m not in only):
                 continue
             slots = (p.lock_slot[m],) if p.lock_slot[m] >= 0 else p.options[m]
             for t in slots:
@@ -50,7 +56,7 @@ class Model:
                     for q in p.people[m]:
                         self.by_person_slot.setdefault((q, t), []).append(var)
             chosen = [self.x[key] for key in self.by_meeting[m]]
-            if p.lock_slot[m] >= 0:
+            if p.lock_slot[m] >= 0 or exact:
                 model.add_exactly_one(chosen)
             elif len(chosen) > 1:
                 model.add_at_most_one(chosen)
@@ -130,43 +136,60 @@ class Model:
 
 
 def optimise(problem: Problem, start: Schedule, seconds: float, workers: int | None = None) -> Outcome:
-    """CP-SAT from the local search's schedule `start`, within `seconds` in all."""
+    """From the local search's schedule `start`, within `seconds` in all:
+    1. the selection relaxation (selection.py) gives the upper bound and the meetings to aim for;
+    2. unless `start` already reaches the bound, CP-SAT places exactly those meetings (a small, tight model: when it
+       succeeds the schedule is proven optimal), else maximises priority on the full model under the bound;
+    3. keeping that priority, idle gaps go down by swaps (search.improve_gaps_by_swaps), then by CP-SAT over the
+       scheduled meetings, warm-started by the swaps' schedule."""
     deadline = time.perf_counter() + seconds
     workers = workers or max(2, os.cpu_count() or 2)
-    model = Model(problem)
-    model.hint(start)
-    model.model.maximize(model.priority_expr)
-    # Most of the time to the first objective; it stops early when it proves optimality.
-    solver, status = model.solve(max(0.1, 0.7 * (deadline - time.perf_counter())), workers)
-    start_priority = start.scheduled_priority()
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value >= start_priority:
-        slots, modes = model.read(solver)
-        best = int(round(solver.objective_value))
-    else:
-        slots, modes, best = list(start.slot), list(start.mode), start_priority
-    bound = int(solver.best_objective_bound + 1e-6) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
-    if bound is None or bound < best:
-        bound = trivial_bound(problem)
-    optimal = best >= bound
-    remaining = deadline - time.perf_counter()
-    if remaining > 0.5:
-        current = Schedule(problem)
-        current.copy_from(slots, modes)
-        gaps_now = current.gaps()
-        if gaps_now:
-            model.model.add(model.priority_expr >= best)
-            gap_vars, gap_hints = model.gap_terms(current)
-            model.model.clear_objective()
-            model.model.minimize(sum(gap_vars))
-            model.hint(current, gap_hints)
-            solver, status = model.solve(deadline - time.perf_counter(), workers)
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                candidate_slots, candidate_modes = model.read(solver)
-                candidate = Schedule(problem)
-                candidate.copy_from(candidate_slots, candidate_modes)
-                if candidate.scheduled_priority() >= best and candidate.gaps() < gaps_now:
-                    slots, modes = candidate_slots, candidate_modes
-    return Outcome(slots, modes, bound, optimal)
+    chosen = select(problem, min(10.0, 0.2 * seconds), workers)
+    bound = min(chosen.bound, trivial_bound(problem))
+    best = Schedule(problem)
+    best.copy_from(start.slot, start.mode)
+    if best.scheduled_priority() < bound and chosen.chosen:
+        model = Model(problem, only=chosen.chosen, exact=True)
+        model.hint(best)
+        solver, status = model.solve(0.5 * (deadline - time.perf_counter()), workers)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            _take(best, *model.read(solver))
+    if best.scheduled_priority() < bound and deadline - time.perf_counter() > 1:
+        model = Model(problem)
+        model.hint(best)
+        model.model.add(model.priority_expr <= bound)
+        model.model.maximize(model.priority_expr)
+        solver, status = model.solve(0.6 * (deadline - time.perf_counter()), workers)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if solver.objective_value > best.scheduled_priority():
+                _take(best, *model.read(solver))
+            bound = min(bound, int(solver.best_objective_bound + 1e-6))
+    optimal = best.scheduled_priority() >= bound
+    # Fewer idle gaps, the priority kept: swaps first (seconds), then the solver on the scheduled meetings.
+    improve_gaps_by_swaps(best, deadline - 0.5 * (deadline - time.perf_counter()))
+    improve_gaps(best, deadline - 0.5 * (deadline - time.perf_counter()))
+    gaps_now = best.gaps()
+    if gaps_now and deadline - time.perf_counter() > 1:
+        scheduled = {m for m, t in enumerate(best.slot) if t >= 0}
+        model = Model(problem, only=scheduled, exact=True)
+        gap_vars, gap_hints = model.gap_terms(best)
+        model.model.minimize(sum(gap_vars))
+        model.hint(best, gap_hints)
+        solver, status = model.solve(deadline - time.perf_counter(), workers)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            candidate = Schedule(problem)
+            candidate.copy_from(*model.read(solver))
+            if candidate.scheduled_priority() >= best.scheduled_priority() and candidate.gaps() < gaps_now:
+                best = candidate
+    return Outcome(list(best.slot), list(best.mode), max(bound, best.scheduled_priority()), optimal)
+
+
+def _take(schedule: Schedule, slots: list[int], modes: list[int]) -> None:
+    """Replaces `schedule` by the solver's one when it is worth more."""
+    candidate = Schedule(schedule.problem)
+    candidate.copy_from(slots, modes)
+    if candidate.scheduled_priority() > schedule.scheduled_priority():
+        schedule.copy_from(slots, modes)
 
 
 def trivial_bound(problem: Problem) -> int:
