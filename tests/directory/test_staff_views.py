@@ -13,6 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from filiera.core.models import AuditEntry, ExcellenceLabel
+from filiera.directory.backoffice import dashboard_figures
 from filiera.directory.models import Membership, Opportunity, Organisation, Person, Visibility
 
 # --- fixtures --------------------------------------------------------------------------------------------------
@@ -174,6 +175,16 @@ def test_dashboard_figures_are_this_clusters_only(as_user, observer, cluster_a, 
     assert "Latest changes" not in content
     assert "/status/" not in content
     assert url("members") not in content and url("audit") not in content  # the side nav shows the dashboard only
+
+
+@pytest.mark.django_db
+def test_recent_opportunities_count_from_their_publication(cluster_a, opportunity_a):
+    """An offer drafted long ago and published today is recent; one published long ago is not, whatever its edits."""
+    long_ago = timezone.now() - datetime.timedelta(days=200)
+    Opportunity.objects.filter(pk=opportunity_a.pk).update(created_at=long_ago)
+    assert dashboard_figures(cluster_a).opportunities_recent == 1
+    Opportunity.objects.filter(pk=opportunity_a.pk).update(created_at=timezone.now(), published_at=long_ago)
+    assert dashboard_figures(cluster_a).opportunities_recent == 0
 
 
 @pytest.mark.django_db

@@ -99,7 +99,7 @@ def dashboard_figures(cluster: Cluster, today: datetime.date | None = None) -> D
 
     since = timezone.now() - datetime.timedelta(days=RECENT_OPPORTUNITY_DAYS)
     type_counts = dict(
-        Opportunity.objects.filter(cluster=cluster, status=Opportunity.Status.PUBLISHED, created_at__gte=since)
+        Opportunity.objects.filter(cluster=cluster, status=Opportunity.Status.PUBLISHED, published_at__gte=since)
         .values_list("type")
         .annotate(n=Count("pk"))
         .order_by()
