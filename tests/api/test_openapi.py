@@ -16,6 +16,10 @@ ROUTES = [
     "/api/value-chains/{slug}",
     "/api/concepts",
     "/api/concepts/{slug}",
+    "/api/events",
+    "/api/events/{event_id}",
+    "/api/events/{event_id}/registrations",
+    "/api/events/{event_id}/registrations/{registration_id}/cancel",
 ]
 
 

@@ -14,7 +14,16 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from filiera.api.auth import AUTH
-from filiera.api.routers import clusters, matching, memberships, opportunities, organisations, people, vocabulary
+from filiera.api.routers import (
+    clusters,
+    events,
+    matching,
+    memberships,
+    opportunities,
+    organisations,
+    people,
+    vocabulary,
+)
 from filiera.core.audit import acting_as
 
 api = NinjaAPI(
@@ -33,6 +42,7 @@ api.add_router("/clusters", memberships.router)
 api.add_router("/organisations", organisations.router)
 api.add_router("/people", people.router)
 api.add_router("/opportunities", opportunities.router)
+api.add_router("/events", events.router)
 api.add_router("", vocabulary.router)
 api.add_router("", matching.router)
 

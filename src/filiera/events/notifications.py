@@ -1,0 +1,20 @@
+"""Emails to people who register for an event, in the language they registered in."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from filiera.events.models import Registration
+
+
+def send_registration_notice(registration_id: int) -> int:
+    """Tells a person where their registration stands (confirmed, waiting, cancelled). Returns emails sent."""
+    registration = Registration.objects.select_related("event", "event__cluster").filter(pk=registration_id).first()
+    if registration is None:
+        return 0
+    with translation.override(registration.language):
+        context = {"registration": registration, "event": registration.event, "site_url": settings.SITE_URL}
+        subject = render_to_string("events/email/registration_subject.txt", context).strip()
+        body = render_to_string("events/email/registration_body.txt", context)
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email])

@@ -1,0 +1,167 @@
+"""Use cases of events: who sees an event, registering with a capacity and a waiting list that moves up by itself
+when someone cancels, and checking people in at the door."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from filiera.core.access import Role, Viewer
+from filiera.events.models import Event, Registration, RegistrationQuestion
+from filiera.events.notifications import send_registration_notice
+
+
+class RegistrationError(ValidationError):
+    """What is wrong with a registration, by field ("__all__" for the registration as a whole); the API answers it
+    with 400 and the messages per field, a form shows them beside its fields."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__({field: [message] for field, message in errors.items()})
+        self.errors = errors
+
+
+def visible_events(viewer: Viewer) -> QuerySet:
+    """Published events open to everyone; members-only ones of the viewer's clusters; everything of the clusters
+    they run, drafts included."""
+    members_of = viewer.member_cluster_ids | viewer.observed_cluster_ids | viewer.staff_cluster_ids
+    query = Q(status__in=[Event.Status.PUBLISHED, Event.Status.CANCELLED]) & (
+        Q(audience=Event.Audience.PUBLIC) | Q(cluster_id__in=members_of))
+    if viewer.is_admin:
+        return Event.objects.all()
+    return Event.objects.filter(query | Q(cluster_id__in=viewer.staff_cluster_ids))
+
+
+def why_closed(viewer: Viewer, event: Event, now=None) -> str | None:
+    """Why this viewer cannot register for the event now, or None when they can."""
+    now = now or timezone.now()
+    if event.status != Event.Status.PUBLISHED:
+        return _("This event is not open for registration.")
+    if event.audience == Event.Audience.MEMBERS and viewer.role_in(event.cluster) < Role.MEMBER:
+        return _("This event is for members of the cluster only.")
+    closes = event.registration_closes_at or event.starts_at
+    if now >= closes:
+        return _("Registration for this event has closed.")
+    return None
+
+
+def check_answers(event: Event, answers: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """The answers kept (question id -> text) and the errors (answer_<id> -> message)."""
+    kept, errors = {}, {}
+    for question in event.questions.all():
+        key = str(question.pk)
+        value = answers.get(key, answers.get(question.pk, ""))
+        value = "" if value is None else str(value).strip()
+        if question.kind == RegistrationQuestion.Kind.YES_NO and value:
+            if value.lower() not in ("yes", "no"):
+                errors[f"answer_{key}"] = _("Answer yes or no.")
+                continue
+            value = value.lower()
+        if question.kind == RegistrationQuestion.Kind.CHOICE and value and value not in question.choices:
+            errors[f"answer_{key}"] = _("Choose one of: %(choices)s.") % {"choices": ", ".join(question.choices)}
+            continue
+        if question.required and not value:
+            errors[f"answer_{key}"] = _("This question needs an answer.")
+            continue
+        if value:
+            kept[key] = value
+    return kept, errors
+
+
+def register(viewer: Viewer, event: Event, *, name: str, email: str, organisation_name: str = "",
+             organisation=None, answers: dict | None = None, language: str = "en", user=None,
+             now=None) -> Registration:
+    """Registers a person: confirmed while seats are left, else on the waiting list. Raises RegistrationError."""
+    errors: dict[str, str] = {}
+    closed = why_closed(viewer, event, now)
+    if closed:
+        raise RegistrationError({"__all__": closed})
+    name, email = (name or "").strip(), (email or "").strip().lower()
+    if not name:
+        errors["name"] = _("Give your name.")
+    if not email or "@" not in email:
+        errors["email"] = _("Give a valid email address.")
+    kept, answer_errors = check_answers(event, answers or {})
+    errors.update(answer_errors)
+    if errors:
+        raise RegistrationError(errors)
+    try:
+        with transaction.atomic():
+            # The event row is the lock: two people cannot take the last seat at once.
+            locked = Event.objects.select_for_update().get(pk=event.pk)
+            if Registration.objects.filter(event=locked, email=email).exclude(
+                    status=Registration.Status.CANCELLED).exists():
+                raise RegistrationError({"email": _("This email address is already registered for this event.")})
+            confirmed = locked.registrations.filter(status=Registration.Status.CONFIRMED).count()
+            full = locked.capacity is not None and confirmed >= locked.capacity
+            registration = Registration.objects.create(
+                event=locked, user=user, organisation=organisation, name=name, email=email,
+                organisation_name=organisation_name.strip(), language=language, answers=kept,
+                status=Registration.Status.WAITING if full else Registration.Status.CONFIRMED)
+            transaction.on_commit(lambda: send_registration_notice(registration.pk))
+    except IntegrityError as error:  # the same email at the same moment: the database said no
+        raise RegistrationError(
+            {"email": _("This email address is already registered for this event.")}) from error
+    return registration
+
+
+def cancel(registration: Registration) -> list[Registration]:
+    """Cancels a registration; when it held a seat, the first people waiting move up. Returns those promoted."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=registration.event_id)
+        current = Registration.objects.select_for_update().get(pk=registration.pk)
+        if current.status == Registration.Status.CANCELLED:
+            return []
+        current.status = Registration.Status.CANCELLED
+        current.status_changed_at = timezone.now()
+        current.save(update_fields=["status", "status_changed_at"])
+        registration.status = current.status
+        transaction.on_commit(lambda: send_registration_notice(current.pk))
+        return promote_waiting(event)
+
+
+def promote_waiting(event: Event) -> list[Registration]:
+    """Fills free seats from the waiting list, first come first served (inside the caller's transaction, with the
+    event row locked)."""
+    promoted = []
+    confirmed = event.registrations.filter(status=Registration.Status.CONFIRMED).count()
+    waiting = event.registrations.filter(status=Registration.Status.WAITING).order_by("created_at", "pk")
+    for registration in waiting:
+        if event.capacity is not None and confirmed >= event.capacity:
+            break
+        registration.status = Registration.Status.CONFIRMED
+        registration.status_changed_at = timezone.now()
+        registration.save(update_fields=["status", "status_changed_at"])
+        confirmed += 1
+        promoted.append(registration)
+        transaction.on_commit(lambda pk=registration.pk: send_registration_notice(pk))
+    return promoted
+
+
+def set_capacity(event: Event, capacity: int | None) -> list[Registration]:
+    """Changes the number of seats; more seats promote people waiting. Fewer seats never unseat anyone."""
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        locked.capacity = capacity
+        locked.save(update_fields=["capacity", "updated_at"])
+        event.capacity = capacity
+        return promote_waiting(locked)
+
+
+def check_in(registration: Registration, now=None) -> Registration:
+    """Marks a confirmed participant as arrived (again: nothing changes)."""
+    if registration.status != Registration.Status.CONFIRMED:
+        raise RegistrationError({"__all__": _("Only confirmed participants can be checked in.")})
+    if registration.checked_in_at is None:
+        registration.checked_in_at = now or timezone.now()
+        registration.save(update_fields=["checked_in_at"])
+    return registration
+
+
+def seats_left(event: Event) -> int | None:
+    if event.capacity is None:
+        return None
+    confirmed = event.registrations.filter(status=Registration.Status.CONFIRMED).count()
+    return max(0, event.capacity - confirmed)
