@@ -8,8 +8,10 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("digest/", include("filiera.matching.digest_urls")),
+    path("c/<slug:cluster_slug>/events/", include("filiera.events.urls_staff")),
     path("c/<slug:cluster_slug>/", include("filiera.directory.urls_staff")),
     path("", include("filiera.matching.urls")),
+    path("", include("filiera.events.urls")),
     path("", include("filiera.directory.urls")),
     path("", include("filiera.core.urls")),
 ]

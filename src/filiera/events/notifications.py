@@ -1,11 +1,20 @@
 """Emails to people who register for an event, in the language they registered in."""
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from filiera.events.models import Registration
+
+TOKEN_SALT = "filiera.events.registration"
+
+
+def cancel_token(registration: Registration) -> str:
+    """What a registration's private link carries: who registered without an account cancels with it."""
+    return signing.dumps(registration.pk, salt=TOKEN_SALT)
 
 
 def send_registration_notice(registration_id: int) -> int:
@@ -14,7 +23,10 @@ def send_registration_notice(registration_id: int) -> int:
     if registration is None:
         return 0
     with translation.override(registration.language):
-        context = {"registration": registration, "event": registration.event, "site_url": settings.SITE_URL}
+        context = {"registration": registration, "event": registration.event, "site_url": settings.SITE_URL,
+                   "registration_url": settings.SITE_URL.rstrip("/") + reverse(
+                       "events:registration", args=[cancel_token(registration)]),
+                   "calendar_url": settings.SITE_URL.rstrip("/") + reverse("events:ics", args=[registration.event_id])}
         subject = render_to_string("events/email/registration_subject.txt", context).strip()
         body = render_to_string("events/email/registration_body.txt", context)
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email])

@@ -3,6 +3,7 @@ when someone cancels, and checking people in at the door."""
 
 from __future__ import annotations
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from filiera.core.access import Role, Viewer
 from filiera.events.models import Event, Registration, RegistrationQuestion
-from filiera.events.notifications import send_registration_notice
+from filiera.events.notifications import TOKEN_SALT, send_registration_notice
 
 
 class RegistrationError(ValidationError):
@@ -158,6 +159,56 @@ def check_in(registration: Registration, now=None) -> Registration:
         registration.checked_in_at = now or timezone.now()
         registration.save(update_fields=["checked_in_at"])
     return registration
+
+
+def upcoming(events: QuerySet, now=None) -> QuerySet:
+    """Events that have not ended yet, soonest first."""
+    return events.filter(ends_at__gte=now or timezone.now()).order_by("starts_at", "pk")
+
+
+def registration_for_token(token: str) -> Registration | None:
+    try:
+        pk = signing.loads(token, salt=TOKEN_SALT)
+    except signing.BadSignature:
+        return None
+    return Registration.objects.select_related("event", "event__cluster").filter(pk=pk).first()
+
+
+def own_registration(viewer: Viewer, event: Event) -> Registration | None:
+    """The signed-in viewer's live registration for the event, if any."""
+    if not viewer.is_authenticated:
+        return None
+    return event.registrations.filter(user_id=viewer.user_id).exclude(
+        status=Registration.Status.CANCELLED).first()
+
+
+def save_event(cluster, event: Event, form, questions, user=None) -> Event:
+    """Saves an event and its questions from the staff's forms; more seats promote people waiting."""
+    with transaction.atomic():
+        previous = Event.objects.filter(pk=event.pk).values_list("capacity", flat=True).first() if event.pk else None
+        event = form.save(commit=False)
+        event.cluster = cluster
+        if not event.pk:
+            event.created_by = user
+        event.save()
+        questions.instance = event
+        questions.save()
+        if event.pk and event.capacity != previous:
+            promote_waiting(Event.objects.select_for_update().get(pk=event.pk))
+    return event
+
+
+def attendee_rows(event: Event):
+    for r in event.registrations.order_by("created_at", "pk"):
+        answers = [r.answers.get(str(q.pk), "") for q in event.questions.all()]
+        yield [r.name, r.email, r.organisation_name, r.get_status_display(), r.language,
+               timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
+               timezone.localtime(r.checked_in_at).strftime("%Y-%m-%d %H:%M") if r.checked_in_at else "", *answers]
+
+
+def attendee_header(event: Event) -> list[str]:
+    return [_("Name"), _("Email"), _("Organisation"), _("Status"), _("Language"), _("Registered"),
+            _("Checked in"), *[q.label for q in event.questions.all()]]
 
 
 def seats_left(event: Event) -> int | None:

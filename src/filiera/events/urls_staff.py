@@ -1,0 +1,17 @@
+"""A cluster's events in its back office, under /c/<cluster_slug>/events/ (namespace "events_staff")."""
+
+from django.urls import path
+
+from filiera.events import staff_views
+
+app_name = "events_staff"
+
+urlpatterns = [
+    path("", staff_views.event_list, name="list"),
+    path("new/", staff_views.event_edit, name="new"),
+    path("<int:pk>/edit/", staff_views.event_edit, name="edit"),
+    path("<int:pk>/attendees/", staff_views.attendees, name="attendees"),
+    path("<int:pk>/attendees/export.<str:fmt>", staff_views.export, name="export"),
+    path("<int:pk>/attendees/<int:registration_pk>/check-in/", staff_views.check_in, name="check_in"),
+    path("<int:pk>/attendees/<int:registration_pk>/cancel/", staff_views.cancel, name="cancel"),
+]
