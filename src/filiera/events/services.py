@@ -199,8 +199,10 @@ def save_event(cluster, event: Event, form, questions, user=None) -> Event:
 
 
 def attendee_rows(event: Event):
+    """The attendee list's rows (see attendee_header), in the order people registered."""
+    questions = [str(pk) for pk in event.questions.values_list("pk", flat=True)]
     for r in event.registrations.order_by("created_at", "pk"):
-        answers = [r.answers.get(str(q.pk), "") for q in event.questions.all()]
+        answers = [r.answers.get(pk, "") for pk in questions]
         yield [r.name, r.email, r.organisation_name, r.get_status_display(), r.language,
                timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
                timezone.localtime(r.checked_in_at).strftime("%Y-%m-%d %H:%M") if r.checked_in_at else "", *answers]
