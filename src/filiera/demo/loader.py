@@ -21,6 +21,7 @@ from filiera.core.models import Cluster, ClusterRole, Concept, ExcellenceLabel, 
 from filiera.core.vocabulary import sync_vocabulary
 from filiera.demo.generator import DemoPlan, build_plan, load
 from filiera.directory.models import Membership, Opportunity, Organisation, Person, bulk_saved, bulk_saving
+from filiera.events.models import Event, RegistrationQuestion
 
 DEMO_ACTOR = "demo"
 ACCOUNT_EMAIL_DOMAIN = "filiera-demo.example"
@@ -178,16 +179,34 @@ def _opportunities(plan: DemoPlan, organisations, clusters, concepts, chains, us
 
 
 @transaction.atomic
+def _events(clusters: dict[str, Cluster], today: datetime.date) -> None:
+    """A few events of the clusters (data/events.json), upcoming ones and a past one, with their questions."""
+    for spec in load("events.json")["events"]:
+        starts = _at(today + datetime.timedelta(days=spec["start_in_days"]), spec["start_hour"])
+        event = Event.objects.create(
+            cluster=clusters[spec["cluster"]], slug=spec["slug"], kind=spec["kind"], title=spec["title"],
+            summary=spec["summary"], description=spec["description"], languages=spec["languages"],
+            starts_at=starts, ends_at=starts + datetime.timedelta(hours=spec["hours"]), venue=spec["venue"],
+            city=spec["city"], country=spec["country"], online_url=spec.get("online_url", ""),
+            audience=spec["audience"], capacity=spec["capacity"], status=Event.Status.PUBLISHED)
+        for position, question in enumerate(spec["questions"]):
+            RegistrationQuestion.objects.create(event=event, position=position, label=question["label"],
+                                                kind=question["kind"], required=question["required"],
+                                                choices=question.get("choices", []))
+
+
 def load_demo(today: datetime.date | None = None) -> dict:
     """Load the whole demo in one transaction and return what was created. Call only when `demo_present()` is
     False: cluster and organisation slugs would collide."""
-    plan = build_plan(today or timezone.localdate())
+    today = today or timezone.localdate()
+    plan = build_plan(today)
     with acting_as(None, label=DEMO_ACTOR), bulk_saving():
         concepts, chains = load_vocabulary()
         clusters = _clusters(chains)
         users = _accounts(plan, clusters)
         organisations = _organisations(plan, clusters, concepts, chains, users)
         _opportunities(plan, organisations, clusters, concepts, chains, users)
+        _events(clusters, today)
     bulk_saved.send(sender=Organisation, ids=sorted(o.pk for o in organisations.values()))
     return summary(plan)
 
@@ -207,5 +226,6 @@ def summary(plan: DemoPlan) -> dict:
         "people": sum(len(o.people) for o in plan.organisations),
         "opportunities": len(plan.opportunities),
         "opportunity_languages": dict(Counter(o.language for o in plan.opportunities).most_common()),
+        "events": Event.objects.count(),
         "accounts": len(demo_accounts()),
     }
