@@ -109,3 +109,35 @@ class QuestionForm(BootstrapFormMixin, forms.ModelForm):
 
 
 QuestionFormSet = inlineformset_factory(Event, RegistrationQuestion, form=QuestionForm, extra=2, can_delete=True)
+
+
+class ParticipantForm(BootstrapFormMixin, forms.Form):
+    offers = forms.CharField(label=_("What we offer"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                             max_length=2000)
+    looks_for = forms.CharField(label=_("What we look for"), widget=forms.Textarea(attrs={"rows": 3}),
+                                required=False, max_length=2000)
+    max_meetings = forms.IntegerField(label=_("At most this many meetings"), min_value=1, required=False)
+    unavailable = forms.ModelMultipleChoiceField(label=_("Slots when we cannot meet"), queryset=None, required=False,
+                                                 widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, event: Event, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unavailable"].queryset = event.slots.all()
+
+
+class MeetingRequestForm(BootstrapFormMixin, forms.Form):
+    message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                              max_length=1000)
+
+
+class SlotsForm(BootstrapFormMixin, forms.Form):
+    session = forms.CharField(label=_("Session"), max_length=60)
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    minutes = forms.IntegerField(label=_("Minutes a meeting"), min_value=5, max_value=240, initial=20)
+
+
+class TablesForm(BootstrapFormMixin, forms.Form):
+    onsite = forms.IntegerField(label=_("On-site tables"), min_value=0, max_value=500, initial=0)
+    online = forms.IntegerField(label=_("Online rooms"), min_value=0, max_value=500, initial=0)

@@ -46,6 +46,9 @@ class Event(models.Model):
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True,
                                            help_text=_("Seats; empty for no limit. Beyond it, a waiting list."))
     registration_closes_at = models.DateTimeField(_("registration closes at"), null=True, blank=True)
+    max_requests = models.PositiveIntegerField(
+        _("meeting requests per participant"), null=True, blank=True,
+        help_text=_("Brokerage events: how many meeting requests a participant may send; empty for no limit."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -119,3 +122,151 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} — {self.event}"
+
+
+# -- B2B brokerage ----------------------------------------------------------------------------------------------
+
+
+class Slot(models.Model):
+    """A time slot for one-to-one meetings at a brokerage event, in a session (a morning, an afternoon)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="slots")
+    session = models.CharField(_("session"), max_length=60)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("time slot")
+        constraints = [models.UniqueConstraint(fields=["event", "starts_at"], name="slot_start_unique_in_event")]
+
+    def __str__(self) -> str:
+        return f"{self.session} {self.starts_at:%H:%M}"
+
+
+class Table(models.Model):
+    """Where a meeting happens: an on-site table or an online room."""
+
+    class Mode(models.TextChoices):
+        ONSITE = "onsite", _("On site")
+        ONLINE = "online", _("Online")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tables")
+    name = models.CharField(_("name"), max_length=40)
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.ONSITE)
+
+    class Meta:
+        ordering = ["mode", "pk"]
+        verbose_name = _("table")
+        constraints = [models.UniqueConstraint(fields=["event", "name"], name="table_name_unique_in_event")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Participant(models.Model):
+    """An organisation at a brokerage event, through the person who registered for it: its profile in the
+    marketplace, the opportunities it brings, when it cannot meet and how many meetings it wants at most."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
+    registration = models.OneToOneField(Registration, on_delete=models.CASCADE, related_name="participant")
+    organisation = models.ForeignKey("directory.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="brokerage_participations")
+    offers = models.TextField(_("what we offer"), blank=True)
+    looks_for = models.TextField(_("what we look for"), blank=True)
+    opportunities = models.ManyToManyField("directory.Opportunity", blank=True, related_name="brokerage_participants",
+                                           verbose_name=_("our opportunities"))
+    max_meetings = models.PositiveIntegerField(_("at most this many meetings"), null=True, blank=True)
+    unavailable = models.ManyToManyField(Slot, blank=True, related_name="unavailable_participants",
+                                         verbose_name=_("slots when we cannot meet"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("brokerage participant")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        r = self.registration
+        company = self.organisation.name if self.organisation_id else r.organisation_name
+        return f"{company} ({r.name})" if company else r.name
+
+
+class Meeting(models.Model):
+    """A meeting of two or more participants; scheduled when it has a slot and a table."""
+
+    class Mode(models.TextChoices):
+        ONSITE = "onsite", _("On site")
+        ONLINE = "online", _("Online")
+        ANY = "any", _("On site or online")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="meetings")
+    participants = models.ManyToManyField(Participant, through="MeetingSeat", related_name="meetings")
+    priority = models.PositiveSmallIntegerField(_("priority"), default=1)
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.ONSITE)
+    slot = models.ForeignKey(Slot, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings")
+    table = models.ForeignKey(Table, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings")
+    locked = models.BooleanField(_("locked"), default=False)
+    announced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slot__starts_at", "table_id", "pk"]
+        verbose_name = _("meeting")
+        constraints = [
+            # One meeting per table and slot, whoever writes: the database refuses the second.
+            models.UniqueConstraint(fields=["slot", "table"], name="one_meeting_per_table_and_slot"),
+            models.CheckConstraint(condition=Q(slot__isnull=True, table__isnull=True)
+                                   | Q(slot__isnull=False, table__isnull=False), name="meeting_slot_with_table"),
+        ]
+
+    def __str__(self) -> str:
+        return " · ".join(p.name for p in self.participants.all())
+
+
+class MeetingSeat(models.Model):
+    """A participant's place in a meeting, with the meeting's slot copied so that the database itself refuses to
+    put a participant in two meetings of the same slot."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="seats")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="seats")
+    slot = models.ForeignKey(Slot, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "participant"], name="seat_once_per_meeting"),
+            models.UniqueConstraint(fields=["participant", "slot"], name="nobody_in_two_meetings_at_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} — {self.meeting_id}"
+
+
+class MeetingRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="meeting_requests")
+    sender = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="sent_requests")
+    receiver = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="received_requests")
+    message = models.TextField(_("message"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests")
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("meeting request")
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "receiver"], name="one_request_per_pair"),
+            models.CheckConstraint(condition=~Q(sender=models.F("receiver")), name="request_to_someone_else"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.receiver}"

@@ -30,3 +30,22 @@ def send_registration_notice(registration_id: int) -> int:
         subject = render_to_string("events/email/registration_subject.txt", context).strip()
         body = render_to_string("events/email/registration_body.txt", context)
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email])
+
+
+def send_agenda(participant_id: int, changed: bool = False) -> int:
+    """Sends a participant of a brokerage event their agenda (again when it changed). Returns emails sent."""
+    from filiera.events.brokerage import agenda
+    from filiera.events.models import Participant
+
+    participant = (Participant.objects.select_related("registration", "event", "event__cluster")
+                   .filter(pk=participant_id).first())
+    if participant is None:
+        return 0
+    registration = participant.registration
+    with translation.override(registration.language):
+        context = {"participant": participant, "event": participant.event, "meetings": agenda(participant),
+                   "changed": changed,
+                   "agenda_url": settings.SITE_URL.rstrip("/") + reverse("events:agenda", args=[participant.event_id])}
+        subject = render_to_string("events/email/agenda_subject.txt", context).strip()
+        body = render_to_string("events/email/agenda_body.txt", context)
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email])

@@ -6,15 +6,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from filiera.core.access import Role
 from filiera.core.tenancy import cluster_view
 from filiera.directory.exporting import FORMATS, export_response
-from filiera.events import services
-from filiera.events.forms import EventForm, QuestionFormSet
-from filiera.events.models import Event, Registration
+from filiera.events import brokerage, services
+from filiera.events.forms import EventForm, QuestionFormSet, SlotsForm, TablesForm
+from filiera.events.models import Event, Meeting, Registration
 
 
 def _event(request, pk: int) -> Event:
@@ -86,3 +87,122 @@ def export(request, pk: int, fmt: str):
     event = _event(request, pk)
     return export_response(fmt, f"{event.slug}-attendees", services.attendee_header(event),
                            services.attendee_rows(event))
+
+
+# -- the meeting board of a brokerage event ---------------------------------------------------------------------------
+
+def _brokerage(request, pk: int) -> Event:
+    event = _event(request, pk)
+    if event.kind != Event.Kind.BROKERAGE:
+        raise Http404
+    return event
+
+
+def _back(request, event):
+    return redirect("events_staff:board", cluster_slug=request.cluster.slug, pk=event.pk)
+
+
+def _refused(request, error) -> None:
+    messages.error(request, " ".join(error.errors.values()))
+
+
+@cluster_view(Role.STAFF)
+def board(request, pk: int):
+    """Slots × tables with every meeting; the meetings waiting for a place below; the scheduler's buttons."""
+    event = _brokerage(request, pk)
+    slots, tables = list(event.slots.all()), list(event.tables.all())
+    meetings = list(event.meetings.prefetch_related("participants__registration", "participants__organisation"))
+    at = {(m.slot_id, m.table_id): m for m in meetings if m.slot_id}
+    rows = [(slot, [at.get((slot.pk, table.pk)) for table in tables]) for slot in slots]
+    return render(request, "events/staff/board.html", {
+        "event": event, "slots": slots, "tables": tables, "rows": rows,
+        "waiting": [m for m in meetings if not m.slot_id], "scheduled": [m for m in meetings if m.slot_id],
+        "participants": brokerage.marketplace(event), "slots_form": SlotsForm(prefix="slots", initial={
+            "day": timezone.localtime(event.starts_at).date(), "session": _("Morning"), "minutes": 20}),
+        "tables_form": TablesForm(prefix="tables")})
+
+
+@cluster_view(Role.STAFF)
+@require_POST
+def board_setup(request, pk: int, what: str):
+    event = _brokerage(request, pk)
+    if what == "slots":
+        form = SlotsForm(request.POST, prefix="slots")
+        if form.is_valid():
+            try:
+                created = brokerage.add_slots(event, **form.cleaned_data)
+            except brokerage.BrokerageError as error:
+                return _refused(request, error) or _back(request, event)
+            messages.success(request, _("%(n)d slots added.") % {"n": len(created)})
+        else:
+            messages.error(request, _("Check the session, the day, the times and the minutes."))
+    elif what == "tables":
+        form = TablesForm(request.POST, prefix="tables")
+        if form.is_valid():
+            created = brokerage.add_tables(event, form.cleaned_data["onsite"], form.cleaned_data["online"])
+            messages.success(request, _("%(n)d tables and rooms added.") % {"n": len(created)})
+        else:
+            messages.error(request, _("Give how many on-site tables and online rooms to add."))
+    else:
+        raise Http404
+    return _back(request, event)
+
+
+@cluster_view(Role.STAFF)
+@require_POST
+def board_run(request, pk: int):
+    event = _brokerage(request, pk)
+    try:
+        result = brokerage.schedule(event, time_limit=20, keep_announced=request.POST.get("keep_announced") == "on")
+    except brokerage.BrokerageError as error:
+        return _refused(request, error) or _back(request, event)
+    f = result.figures
+    messages.success(request, _("%(scheduled)d of %(meetings)d meetings scheduled (priority %(priority)d of at most "
+                                "%(bound)d%(optimal)s), %(gaps)d idle gaps.") % {
+        "scheduled": f.scheduled, "meetings": f.meetings, "priority": f.scheduled_priority, "bound": f.upper_bound,
+        "optimal": _(": optimal") if f.optimal else "", "gaps": f.idle_gaps})
+    return _back(request, event)
+
+
+@cluster_view(Role.STAFF)
+@require_POST
+def board_announce(request, pk: int):
+    event = _brokerage(request, pk)
+    sent = brokerage.announce(event)
+    messages.success(request, _("The agenda is announced: %(n)d participants get theirs by email.") % {"n": sent})
+    return _back(request, event)
+
+
+@cluster_view(Role.STAFF)
+@require_POST
+def board_new_meeting(request, pk: int):
+    event = _brokerage(request, pk)
+    chosen = brokerage.marketplace(event).filter(pk__in=request.POST.getlist("participants"))
+    try:
+        brokerage.create_meeting(event, list(chosen), priority=int(request.POST.get("priority") or 1))
+    except (brokerage.BrokerageError, ValueError) as error:
+        messages.error(request, " ".join(getattr(error, "errors", {"": str(error)}).values()))
+    else:
+        messages.success(request, _("The meeting is added; place it or run the scheduler."))
+    return _back(request, event)
+
+
+@cluster_view(Role.STAFF)
+@require_POST
+def board_meeting(request, pk: int, meeting_pk: int, action: str):
+    event = _brokerage(request, pk)
+    meeting = get_object_or_404(Meeting, pk=meeting_pk, event=event)
+    try:
+        if action == "place":
+            slot = get_object_or_404(event.slots, pk=request.POST.get("slot") or 0)
+            table = get_object_or_404(event.tables, pk=request.POST.get("table") or 0)
+            brokerage.place(meeting, slot, table, lock=request.POST.get("lock") == "on")
+        elif action == "lock":
+            brokerage.set_locked(meeting, request.POST.get("locked") == "1")
+        elif action == "unschedule":
+            brokerage.unschedule(meeting)
+        else:
+            raise Http404
+    except brokerage.BrokerageError as error:
+        _refused(request, error)
+    return _back(request, event)

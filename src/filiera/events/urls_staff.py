@@ -14,4 +14,10 @@ urlpatterns = [
     path("<int:pk>/attendees/export.<str:fmt>", staff_views.export, name="export"),
     path("<int:pk>/attendees/<int:registration_pk>/check-in/", staff_views.check_in, name="check_in"),
     path("<int:pk>/attendees/<int:registration_pk>/cancel/", staff_views.cancel, name="cancel"),
+    path("<int:pk>/board/", staff_views.board, name="board"),
+    path("<int:pk>/board/add-<str:what>/", staff_views.board_setup, name="board_setup"),
+    path("<int:pk>/board/run/", staff_views.board_run, name="board_run"),
+    path("<int:pk>/board/announce/", staff_views.board_announce, name="board_announce"),
+    path("<int:pk>/board/meetings/new/", staff_views.board_new_meeting, name="board_new_meeting"),
+    path("<int:pk>/board/meetings/<int:meeting_pk>/<str:action>/", staff_views.board_meeting, name="board_meeting"),
 ]

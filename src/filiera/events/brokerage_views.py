@@ -1,0 +1,121 @@
+"""The meeting marketplace of a brokerage event, for its confirmed participants (signed in): their profile, the
+other participants with a request button, the requests to answer, and their agenda (web and iCalendar)."""
+
+from __future__ import annotations
+
+import icalendar
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from filiera.core.access import viewer_for
+from filiera.directory.forms import add_service_error
+from filiera.events import brokerage, services
+from filiera.events.forms import MeetingRequestForm, ParticipantForm
+from filiera.events.models import Event, MeetingRequest, Participant
+
+
+def _context(request, pk: int):
+    """The event (a brokerage event the viewer may see) and the viewer's live registration for it, or 404."""
+    viewer = viewer_for(request.user)
+    event = get_object_or_404(services.visible_events(viewer).select_related("cluster"), pk=pk,
+                              kind=Event.Kind.BROKERAGE)
+    registration = services.own_registration(viewer, event)
+    if registration is None or registration.status != "confirmed":
+        raise Http404(_("Only confirmed participants of this event take part in its meetings."))
+    return event, registration, Participant.objects.filter(registration=registration).first()
+
+
+@login_required
+def marketplace(request, pk: int):
+    event, registration, me = _context(request, pk)
+    form = ParticipantForm(event, request.POST or None, initial={
+        "offers": me.offers, "looks_for": me.looks_for, "max_meetings": me.max_meetings,
+        "unavailable": me.unavailable.all()} if me else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            brokerage.join(registration, offers=data["offers"], looks_for=data["looks_for"],
+                           max_meetings=data["max_meetings"], unavailable=data["unavailable"])
+        except brokerage.BrokerageError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect("events:marketplace", pk=event.pk)
+    others, received, sent = [], [], []
+    if me:
+        exchanged = {r.receiver_id for r in me.sent_requests.all()} | {r.sender_id for r in me.received_requests.all()}
+        others = [(p, p.pk in exchanged) for p in brokerage.marketplace(event).exclude(pk=me.pk)]
+        received = me.received_requests.select_related("sender__registration", "sender__organisation")
+        sent = me.sent_requests.select_related("receiver__registration", "receiver__organisation")
+    return render(request, "events/marketplace.html", {
+        "event": event, "me": me, "form": form, "others": others, "received": received, "sent": sent,
+        "request_form": MeetingRequestForm()})
+
+
+@login_required
+@require_POST
+def request_meeting(request, pk: int, participant_pk: int):
+    event, _registration, me = _context(request, pk)
+    if me is None:
+        raise Http404
+    receiver = get_object_or_404(brokerage.marketplace(event), pk=participant_pk)
+    form = MeetingRequestForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+    try:
+        brokerage.request_meeting(me, receiver, message)
+    except brokerage.BrokerageError as error:
+        messages.error(request, " ".join(error.errors.values()))
+    else:
+        messages.success(request, _("Your request is sent to %(name)s.") % {"name": receiver.name})
+    return redirect("events:marketplace", pk=event.pk)
+
+
+@login_required
+@require_POST
+def answer_request(request, pk: int, request_pk: int, decision: str):
+    event, _registration, me = _context(request, pk)
+    if me is None or decision not in ("accept", "decline"):
+        raise Http404
+    meeting_request = get_object_or_404(MeetingRequest, pk=request_pk, receiver=me)
+    try:
+        brokerage.answer(meeting_request, accept=decision == "accept")
+    except brokerage.BrokerageError as error:
+        messages.error(request, " ".join(error.errors.values()))
+    else:
+        messages.success(request, _("You accepted the meeting: the organisers will schedule it.") if decision ==
+                         "accept" else _("You declined the meeting."))
+    return redirect("events:marketplace", pk=event.pk)
+
+
+@login_required
+def agenda(request, pk: int):
+    event, _registration, me = _context(request, pk)
+    meetings = brokerage.agenda(me) if me else []
+    return render(request, "events/agenda.html", {"event": event, "me": me, "meetings": meetings})
+
+
+@login_required
+def agenda_ics(request, pk: int):
+    event, _registration, me = _context(request, pk)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Filiera//agenda//EN")
+    calendar.add("version", "2.0")
+    host = request.get_host()
+    for meeting in brokerage.agenda(me) if me else []:
+        entry = icalendar.Event()
+        entry.add("uid", f"meeting-{meeting.pk}@{host}")
+        entry.add("dtstamp", meeting.created_at)
+        entry.add("dtstart", meeting.slot.starts_at)
+        entry.add("dtend", meeting.slot.ends_at)
+        entry.add("summary", _("Meeting with %(names)s") % {"names": ", ".join(p.name for p in meeting.others)})
+        entry.add("location", f"{meeting.table.name} · {event.venue}" if event.venue else meeting.table.name)
+        entry.add("url", request.build_absolute_uri(reverse("events:agenda", args=[event.pk])))
+        calendar.add_component(entry)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{event.slug}-agenda.ics"'
+    return response
