@@ -44,7 +44,8 @@ fi
 $BIN/python scripts/check_translations.py || fail "translations"
 
 banner "suite on SQLite"
-run_pass $BIN/pytest -q -m "not browser and not sentence_transformers" -p no:cacheprovider || fail "suite on SQLite"
+run_pass $BIN/pytest -q -m "not browser and not sentence_transformers and not postgresql_only" -p no:cacheprovider \
+  || fail "suite on SQLite"
 
 banner "suite on PostgreSQL ($PG_URL)"
 if $BIN/python -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$PG_URL" 2>/dev/null; then

@@ -175,6 +175,7 @@ def test_the_scheduler_keeps_locked_and_announced_meetings_and_tells_who_moved(c
     assert all("Your agenda changed" in m.subject for m in mail.outbox)
 
 
+@pytest.mark.postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_two_organisers_cannot_double_book_someone_at_the_same_moment(cluster_a):
     if connection.vendor != "postgresql":

@@ -156,6 +156,7 @@ def test_who_sees_which_event(cluster_a, cluster_b, member, staff, outsider):
     assert set(visible_events(viewer_for(outsider))) == {public, other}
 
 
+@pytest.mark.postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_two_people_cannot_take_the_last_seat_at_once(cluster_a):
     if connection.vendor != "postgresql":
