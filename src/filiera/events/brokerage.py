@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from filiera.events import scheduling
 from filiera.events.models import (
     Event,
+    FollowUp,
     Meeting,
     MeetingRequest,
     MeetingSeat,
@@ -238,8 +239,10 @@ def agenda(participant: Participant) -> list[Meeting]:
     meetings = list(participant.meetings.filter(slot__isnull=False).select_related("slot", "table")
                     .prefetch_related("participants__registration", "participants__organisation")
                     .order_by("slot__starts_at"))
+    answers = dict(participant.follow_ups.values_list("meeting_id", "outcome"))
     for meeting in meetings:
         meeting.others = [p for p in meeting.participants.all() if p.pk != participant.pk]
+        meeting.my_outcome = answers.get(meeting.pk, "")
     return meetings
 
 
@@ -281,3 +284,33 @@ def add_tables(event: Event, onsite: int, online: int) -> list[Table]:
             names.add(name)
             count -= 1
     return Table.objects.bulk_create(created)
+
+
+# -- after the event -------------------------------------------------------------------------------------------------
+
+def record_follow_up(participant: Participant, meeting: Meeting, outcome: str, note: str = "",
+                     now=None) -> FollowUp:
+    """What came of a meeting, in the participant's words (once the event has ended; a second answer replaces the
+    first)."""
+    if (now or timezone.now()) < meeting.event.ends_at:
+        raise BrokerageError(_("Tell us what came of the meeting after the event."))
+    if not meeting.seats.filter(participant=participant).exists() or meeting.slot_id is None:
+        raise BrokerageError(_("This is not one of your meetings."))
+    if outcome not in FollowUp.Outcome.values:
+        raise BrokerageError({"outcome": _("Choose what came of the meeting.")})
+    follow_up, _created = FollowUp.objects.update_or_create(
+        meeting=meeting, participant=participant, defaults={"outcome": outcome, "note": note.strip()})
+    return follow_up
+
+
+def outcomes(event: Event) -> dict[str, int]:
+    """How many meetings of the event ended in each outcome (a meeting counts once, by its best answer)."""
+    rank = {FollowUp.Outcome.NO_INTEREST: 0, FollowUp.Outcome.FOLLOW_UP: 1, FollowUp.Outcome.AGREEMENT: 2}
+    best: dict[int, str] = {}
+    for meeting_id, outcome in FollowUp.objects.filter(meeting__event=event).values_list("meeting_id", "outcome"):
+        if meeting_id not in best or rank[outcome] > rank[best[meeting_id]]:
+            best[meeting_id] = outcome
+    counts = dict.fromkeys(FollowUp.Outcome.values, 0)
+    for outcome in best.values():
+        counts[outcome] += 1
+    return counts

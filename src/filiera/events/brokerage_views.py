@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,7 @@ from filiera.core.access import viewer_for
 from filiera.directory.forms import add_service_error
 from filiera.events import brokerage, services
 from filiera.events.forms import MeetingRequestForm, ParticipantForm
-from filiera.events.models import Event, MeetingRequest, Participant
+from filiera.events.models import Event, FollowUp, Meeting, MeetingRequest, Participant
 
 
 def _context(request, pk: int):
@@ -96,7 +97,25 @@ def answer_request(request, pk: int, request_pk: int, decision: str):
 def agenda(request, pk: int):
     event, _registration, me = _context(request, pk)
     meetings = brokerage.agenda(me) if me else []
-    return render(request, "events/agenda.html", {"event": event, "me": me, "meetings": meetings})
+    return render(request, "events/agenda.html", {"event": event, "me": me, "meetings": meetings,
+                                                  "ended": timezone.now() >= event.ends_at,
+                                                  "outcomes": FollowUp.Outcome.choices})
+
+
+@login_required
+@require_POST
+def follow_up(request, pk: int, meeting_pk: int):
+    event, _registration, me = _context(request, pk)
+    meeting = get_object_or_404(Meeting, pk=meeting_pk, event=event)
+    if me is None:
+        raise Http404
+    try:
+        brokerage.record_follow_up(me, meeting, request.POST.get("outcome", ""), request.POST.get("note", ""))
+    except brokerage.BrokerageError as error:
+        messages.error(request, " ".join(error.errors.values()))
+    else:
+        messages.success(request, _("Thank you: your answer is saved."))
+    return redirect("events:agenda", pk=event.pk)
 
 
 @login_required

@@ -141,3 +141,13 @@ class SlotsForm(BootstrapFormMixin, forms.Form):
 class TablesForm(BootstrapFormMixin, forms.Form):
     onsite = forms.IntegerField(label=_("On-site tables"), min_value=0, max_value=500, initial=0)
     online = forms.IntegerField(label=_("Online rooms"), min_value=0, max_value=500, initial=0)
+
+
+class NeedForm(BootstrapFormMixin, forms.Form):
+    SUGGESTED_ACTORS = ("GP", "Social worker", "Patient", "Carer", "Nurse", "Sensor technician", "Hospital manager")
+
+    actor = forms.CharField(label=_("Voiced by"), max_length=80,
+                            help_text=_("The kind of actor: GP, social worker, patient, sensor technician, …"),
+                            widget=forms.TextInput(attrs={"list": "actor-kinds"}))
+    text = forms.CharField(label=_("Need"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)

@@ -110,6 +110,7 @@ class Registration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(auto_now_add=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -270,3 +271,46 @@ class MeetingRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} → {self.receiver}"
+
+
+class FollowUp(models.Model):
+    """After the event, what a participant says came of a meeting; it feeds the cluster's KPIs."""
+
+    class Outcome(models.TextChoices):
+        NO_INTEREST = "no_interest", _("No interest")
+        FOLLOW_UP = "follow_up", _("Follow-up planned")
+        AGREEMENT = "agreement", _("Agreement signed")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="follow_ups")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="follow_ups")
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("meeting follow-up")
+        constraints = [models.UniqueConstraint(fields=["meeting", "participant"], name="one_follow_up_per_seat")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}: {self.get_outcome_display()}"
+
+
+class VoicedNeed(models.Model):
+    """A need voiced at a needs workshop, with the kind of actor who voiced it (a GP, a social worker, a patient, a
+    sensor technician, …), kept for the challenges that will pick it up."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="voiced_needs")
+    actor = models.CharField(_("voiced by"), max_length=80, help_text=_("The kind of actor: GP, social worker, "
+                                                                       "patient, sensor technician, …"))
+    text = models.TextField(_("need"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["actor", "created_at", "pk"]
+        verbose_name = _("voiced need")
+
+    def __str__(self) -> str:
+        return f"{self.actor}: {self.text[:60]}"

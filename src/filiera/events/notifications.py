@@ -17,13 +17,15 @@ def cancel_token(registration: Registration) -> str:
     return signing.dumps(registration.pk, salt=TOKEN_SALT)
 
 
-def send_registration_notice(registration_id: int) -> int:
-    """Tells a person where their registration stands (confirmed, waiting, cancelled). Returns emails sent."""
+def send_registration_notice(registration_id: int, reminder: bool = False) -> int:
+    """Tells a person where their registration stands (confirmed, waiting, cancelled), or reminds them that the
+    event is near. Returns emails sent."""
     registration = Registration.objects.select_related("event", "event__cluster").filter(pk=registration_id).first()
     if registration is None:
         return 0
     with translation.override(registration.language):
         context = {"registration": registration, "event": registration.event, "site_url": settings.SITE_URL,
+                   "reminder": reminder,
                    "registration_url": settings.SITE_URL.rstrip("/") + reverse(
                        "events:registration", args=[cancel_token(registration)]),
                    "calendar_url": settings.SITE_URL.rstrip("/") + reverse("events:ics", args=[registration.event_id])}

@@ -3,6 +3,8 @@ when someone cancels, and checking people in at the door."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -11,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiera.core.access import Role, Viewer
-from filiera.events.models import Event, Registration, RegistrationQuestion
+from filiera.events.models import Event, Registration, RegistrationQuestion, VoicedNeed
 from filiera.events.notifications import TOKEN_SALT, send_registration_notice
+
+REMINDER_AHEAD = datetime.timedelta(hours=36)  # a reminder the day before, whatever hour the task runs
 
 
 class RegistrationError(ValidationError):
@@ -218,3 +222,42 @@ def seats_left(event: Event) -> int | None:
         return None
     confirmed = event.registrations.filter(status=Registration.Status.CONFIRMED).count()
     return max(0, event.capacity - confirmed)
+
+
+def send_reminders(now=None, ahead: datetime.timedelta = REMINDER_AHEAD, dry_run: bool = False) -> int:
+    """Reminds every confirmed registrant of a published event starting within `ahead` (once). Returns how many
+    reminders were (or, with dry_run, would be) sent."""
+    now = now or timezone.now()
+    due = (Registration.objects.filter(status=Registration.Status.CONFIRMED, reminded_at__isnull=True,
+                                       event__status=Event.Status.PUBLISHED, event__starts_at__gt=now,
+                                       event__starts_at__lte=now + ahead)
+           .values_list("pk", flat=True))
+    ids = list(due)
+    if dry_run:
+        return len(ids)
+    sent = 0
+    for pk in ids:
+        # Marked first: a crash halfway never sends anyone two reminders.
+        if Registration.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
+            sent += send_registration_notice(pk, reminder=True)
+    return sent
+
+
+def add_need(event: Event, *, actor: str, text: str, language: str = "en", user=None) -> VoicedNeed:
+    """Records a need voiced at the event by a kind of actor."""
+    errors = {}
+    if not actor.strip():
+        errors["actor"] = _("Say who voiced it: a GP, a social worker, a patient, …")
+    if not text.strip():
+        errors["text"] = _("Write the need down.")
+    if errors:
+        raise RegistrationError(errors)
+    return VoicedNeed.objects.create(event=event, actor=actor.strip()[:80], text=text.strip(), language=language,
+                                     created_by=user)
+
+
+def needs_by_actor(event: Event) -> list[tuple[str, list[VoicedNeed]]]:
+    grouped: dict[str, list[VoicedNeed]] = {}
+    for need in event.voiced_needs.all():
+        grouped.setdefault(need.actor, []).append(need)
+    return sorted(grouped.items(), key=lambda item: item[0].lower())

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 from filiera.core.access import Role
 from filiera.core.tenancy import cluster_view
 from filiera.directory.exporting import FORMATS, export_response
+from filiera.directory.forms import add_service_error
 from filiera.events import brokerage, services
-from filiera.events.forms import EventForm, QuestionFormSet, SlotsForm, TablesForm
+from filiera.events.forms import EventForm, NeedForm, QuestionFormSet, SlotsForm, TablesForm
 from filiera.events.models import Event, Meeting, Registration
 
 
@@ -206,3 +207,34 @@ def board_meeting(request, pk: int, meeting_pk: int, action: str):
     except brokerage.BrokerageError as error:
         _refused(request, error)
     return _back(request, event)
+
+
+# -- needs voiced at a workshop ----------------------------------------------------------------------------------------
+
+@cluster_view(Role.STAFF)
+def needs(request, pk: int):
+    """The needs voiced at the event, by kind of actor, and a form to write them down as they are voiced."""
+    event = _event(request, pk)
+    form = NeedForm(request.POST or None, initial={"language": event.languages[0] if event.languages else "en"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_need(event, user=request.user, **form.cleaned_data)
+        except services.RegistrationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The need is recorded."))
+            return redirect("events_staff:needs", cluster_slug=request.cluster.slug, pk=event.pk)
+    actors = sorted(set(event.voiced_needs.values_list("actor", flat=True)) | set(NeedForm.SUGGESTED_ACTORS))
+    return render(request, "events/staff/needs.html", {"event": event, "form": form,
+                                                       "groups": services.needs_by_actor(event), "actors": actors})
+
+
+@cluster_view(Role.STAFF)
+def needs_export(request, pk: int, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404
+    event = _event(request, pk)
+    rows = ([n.actor, n.text, n.language, timezone.localtime(n.created_at).strftime("%Y-%m-%d %H:%M")]
+            for n in event.voiced_needs.all())
+    return export_response(fmt, f"{event.slug}-needs", [_("Voiced by"), _("Need"), _("Language"), _("Recorded")],
+                           rows)
