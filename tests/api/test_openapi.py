@@ -20,6 +20,12 @@ ROUTES = [
     "/api/events/{event_id}",
     "/api/events/{event_id}/registrations",
     "/api/events/{event_id}/registrations/{registration_id}/cancel",
+    "/api/events/{event_id}/participants",
+    "/api/events/{event_id}/meeting-requests",
+    "/api/events/{event_id}/meeting-requests/{request_id}/{decision}",
+    "/api/events/{event_id}/agenda",
+    "/api/events/{event_id}/meetings",
+    "/api/events/{event_id}/schedule",
 ]
 
 

@@ -5,10 +5,12 @@ scheduler, announcing) for the cluster's staff only."""
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
 from django.utils import timezone
+from pypdf import PdfReader
 
 from filiera.events import brokerage
 from filiera.events.models import Event, Meeting, MeetingRequest, Registration
@@ -116,3 +118,7 @@ def test_staff_set_up_the_board_schedule_and_announce(as_user, b2b, staff):
     assert "Bo Srl (Bo)" in agenda and "Cy Srl (Cy)" in agenda
     ics = as_user(people[0].registration.user).get(f"/events/{b2b.pk}/agenda.ics").content.decode()
     assert ics.count("BEGIN:VEVENT") == 2
+    pdf = as_user(people[0].registration.user).get(f"/events/{b2b.pk}/agenda.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "B2B day" in text and "Bo Srl (Bo)" in text and "Cy Srl (Cy)" in text and "Table 1" in text

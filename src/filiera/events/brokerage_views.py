@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -116,6 +117,20 @@ def follow_up(request, pk: int, meeting_pk: int):
     else:
         messages.success(request, _("Thank you: your answer is saved."))
     return redirect("events:agenda", pk=event.pk)
+
+
+@login_required
+def agenda_pdf(request, pk: int):
+    """The agenda as a one-page PDF to print or carry (WeasyPrint)."""
+    from weasyprint import HTML  # imported here: it loads pango, which only this view needs
+
+    event, _registration, me = _context(request, pk)
+    html = render_to_string("events/agenda_pdf.html", {
+        "event": event, "participant": me, "meetings": brokerage.agenda(me) if me else []}, request=request)
+    response = HttpResponse(HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{event.slug}-agenda.pdf"'
+    return response
 
 
 @login_required

@@ -17,6 +17,7 @@ urlpatterns = [
          name="answer_request"),
     path("events/<int:pk>/agenda/", brokerage_views.agenda, name="agenda"),
     path("events/<int:pk>/agenda.ics", brokerage_views.agenda_ics, name="agenda_ics"),
+    path("events/<int:pk>/agenda.pdf", brokerage_views.agenda_pdf, name="agenda_pdf"),
     path("events/<int:pk>/agenda/<int:meeting_pk>/follow-up/", brokerage_views.follow_up, name="follow_up"),
     path("events/registration/<str:token>/", views.registration, name="registration"),
     path("events/registration/<str:token>/cancel/", views.registration_cancel, name="registration_cancel"),

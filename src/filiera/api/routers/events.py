@@ -1,8 +1,11 @@
 """Events: the ones the caller may see, registering for one (signed-in callers; visitors use the event's page),
-cancelling one's own registration, and the attendee list for the staff of the event's cluster."""
+cancelling one's own registration, and the attendee list for the staff of the event's cluster. Brokerage events:
+the marketplace, meeting requests and answers, the caller's agenda for its participants; the board's meetings and
+the scheduler for the staff."""
 
 from datetime import datetime
 
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
@@ -11,8 +14,8 @@ from ninja.responses import Status
 
 from filiera.api.common import Pagination, signed_in_viewer, viewer
 from filiera.api.schemas import ErrorOut, ValidationErrorOut
-from filiera.events import services
-from filiera.events.models import Event, Registration
+from filiera.events import brokerage, services
+from filiera.events.models import Event, MeetingRequest, Participant, Registration
 
 router = Router(tags=["events"])
 
@@ -139,3 +142,163 @@ def cancel_registration(request, event_id: int, registration_id: int):
     services.cancel(registration)
     registration.refresh_from_db()
     return registration
+
+
+# -- B2B brokerage ----------------------------------------------------------------------------------------------------
+
+class ParticipantOut(Schema):
+    id: int
+    name: str
+    offers: str
+    looks_for: str
+
+
+class MeetingRequestIn(Schema):
+    receiver: int = Field(description="The participant asked (an id from the participants list)")
+    message: str = ""
+
+
+class MeetingRequestOut(Schema):
+    id: int
+    sender: int = Field(alias="sender_id")
+    receiver: int = Field(alias="receiver_id")
+    message: str
+    status: str = Field(description="`pending`, `accepted` or `declined`")
+    meeting: int | None = Field(alias="meeting_id")
+
+
+class MeetingOut(Schema):
+    id: int
+    participants: list[ParticipantOut]
+    priority: int
+    mode: str
+    slot_start: datetime | None
+    slot_end: datetime | None
+    table: str | None
+    locked: bool
+    announced: bool
+
+    @staticmethod
+    def resolve_participants(obj):
+        return list(obj.participants.all())
+
+    @staticmethod
+    def resolve_slot_start(obj):
+        return obj.slot.starts_at if obj.slot_id else None
+
+    @staticmethod
+    def resolve_slot_end(obj):
+        return obj.slot.ends_at if obj.slot_id else None
+
+    @staticmethod
+    def resolve_table(obj):
+        return obj.table.name if obj.table_id else None
+
+    @staticmethod
+    def resolve_announced(obj):
+        return obj.announced_at is not None
+
+
+class ScheduleIn(Schema):
+    keep_announced: bool = True
+    time_limit: float = Field(20, ge=1, le=60, description="Seconds the scheduler may take (1 to 60)")
+
+
+class ScheduleOut(Schema):
+    meetings: int
+    scheduled: int
+    scheduled_priority: int
+    upper_bound: int
+    optimal: bool
+    idle_gaps: int
+    table_changes: int
+    solve_seconds: float
+
+
+def _brokerage_event(request, event_id: int) -> Event:
+    event = _event(request, event_id)
+    if event.kind != Event.Kind.BROKERAGE:
+        raise Http404
+    return event
+
+
+def _me(request, event: Event) -> Participant:
+    """The caller's participant record at the event (404 when they take no part in its meetings)."""
+    current = signed_in_viewer(request)
+    registration = services.own_registration(current, event)
+    participant = Participant.objects.filter(registration=registration).first() if registration else None
+    if participant is None or registration.status != Registration.Status.CONFIRMED:
+        raise Http404
+    return participant
+
+
+def _staff_event(request, event_id: int) -> Event:
+    current = signed_in_viewer(request)
+    event = _brokerage_event(request, event_id)
+    if not current.is_staff_of(event.cluster):
+        raise Http404
+    return event
+
+
+def _meetings(queryset):
+    return queryset.select_related("slot", "table").prefetch_related("participants__registration",
+                                                                     "participants__organisation")
+
+
+@router.get("/{event_id}/participants", response={200: list[ParticipantOut], 401: ErrorOut, 404: ErrorOut},
+            summary="Brokerage marketplace")
+@paginate(Pagination)
+def list_participants(request, event_id: int):
+    """The participants of a brokerage event's meetings, for its confirmed participants and its cluster's staff."""
+    event = _brokerage_event(request, event_id)
+    if not signed_in_viewer(request).is_staff_of(event.cluster):
+        _me(request, event)
+    return brokerage.marketplace(event)
+
+
+@router.post("/{event_id}/meeting-requests", response={201: MeetingRequestOut, **ERRORS},
+             summary="Ask a participant for a meeting")
+def create_meeting_request(request, event_id: int, payload: MeetingRequestIn):
+    event = _brokerage_event(request, event_id)
+    me = _me(request, event)
+    receiver = get_object_or_404(brokerage.marketplace(event), pk=payload.receiver)
+    return Status(201, brokerage.request_meeting(me, receiver, payload.message))
+
+
+@router.get("/{event_id}/meeting-requests", response={200: list[MeetingRequestOut], 401: ErrorOut, 404: ErrorOut},
+            summary="The caller's meeting requests, sent and received")
+@paginate(Pagination)
+def list_meeting_requests(request, event_id: int):
+    me = _me(request, _brokerage_event(request, event_id))
+    return MeetingRequest.objects.filter(Q(sender=me) | Q(receiver=me)).order_by("-created_at", "-pk")
+
+
+@router.post("/{event_id}/meeting-requests/{request_id}/{decision}", response={200: MeetingRequestOut, **ERRORS},
+             summary="Accept or decline a meeting request (decision: accept | decline)")
+def answer_meeting_request(request, event_id: int, request_id: int, decision: str):
+    me = _me(request, _brokerage_event(request, event_id))
+    if decision not in ("accept", "decline"):
+        raise Http404
+    meeting_request = get_object_or_404(MeetingRequest, pk=request_id, receiver=me)
+    return brokerage.answer(meeting_request, accept=decision == "accept")
+
+
+@router.get("/{event_id}/agenda", response={200: list[MeetingOut], 401: ErrorOut, 404: ErrorOut},
+            summary="The caller's agenda of meetings")
+def get_agenda(request, event_id: int):
+    return brokerage.agenda(_me(request, _brokerage_event(request, event_id)))
+
+
+@router.get("/{event_id}/meetings", response={200: list[MeetingOut], 401: ErrorOut, 404: ErrorOut},
+            summary="Every meeting of a brokerage event (the board), for its cluster's staff")
+@paginate(Pagination)
+def list_meetings(request, event_id: int):
+    return _meetings(_staff_event(request, event_id).meetings.all())
+
+
+@router.post("/{event_id}/schedule", response={200: ScheduleOut, **ERRORS},
+             summary="Run the meeting scheduler on the event (its cluster's staff)")
+def run_scheduler(request, event_id: int, payload: ScheduleIn):
+    """Keeps locked meetings, and announced ones unless `keep_announced` is false; returns the figures."""
+    event = _staff_event(request, event_id)
+    return brokerage.schedule(event, time_limit=payload.time_limit, keep_announced=payload.keep_announced).figures
