@@ -12,8 +12,10 @@ from django.core import mail
 from django.utils import timezone
 from pypdf import PdfReader
 
+from filiera.core.vocabulary import sync_vocabulary
 from filiera.events import brokerage
 from filiera.events.models import Event, Meeting, MeetingRequest, Registration
+from filiera.matching.services import rebuild_index
 from tests.conftest import make_user
 
 
@@ -122,3 +124,30 @@ def test_staff_set_up_the_board_schedule_and_announce(as_user, b2b, staff):
     assert pdf["Content-Type"] == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "B2B day" in text and "Bo Srl (Bo)" in text and "Cy Srl (Cy)" in text and "Table 1" in text
+
+
+@pytest.mark.django_db
+def test_the_marketplace_suggests_whom_to_meet_by_the_matching_engine(as_user, b2b, org_a, org_b, member):
+    """Giulia looks for telemedicine sensors; of the two other participants' organisations, MedSense's directory
+    profile (in Italian) is about them: it comes first, with its reasons. A member registers for the organisation
+    they represent."""
+    page = as_user(member)
+    page.post(f"/events/{b2b.pk}/", {"name": "Member Rep", "email": "member@example.org"})
+    medsense = Registration.objects.get(user=member)
+    assert medsense.organisation == org_a
+    brokerage.join(medsense, offers="Sensori indossabili")
+    other = registered(b2b, "other")
+    Registration.objects.filter(pk=other.pk).update(organisation=org_b)
+    brokerage.join(Registration.objects.get(pk=other.pk), offers="Home care")
+    giulia = registered(b2b, "giulia")
+    me = brokerage.join(giulia, looks_for="sensori per la telemedicina a domicilio")
+    sync_vocabulary()
+    rebuild_index()  # the save signals index on commit, which a test's transaction never reaches
+    suggested = brokerage.suggestions(me)
+    assert suggested and suggested[0][0].registration == medsense
+    assert any("sensori" in reason for reason in suggested[0][1])
+    html = as_user(giulia.user).get(f"/events/{b2b.pk}/meetings/").content.decode()
+    assert "Suggested for you" in html and "MedSense Srl (Member Rep)" in html
+    # Once asked, a participant is no longer suggested.
+    brokerage.request_meeting(me, suggested[0][0])
+    assert medsense.participant not in [p for p, _ in brokerage.suggestions(me)]

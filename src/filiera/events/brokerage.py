@@ -118,7 +118,7 @@ def create_meeting(event: Event, participants, *, priority: int = ADDED, mode: s
     return meeting
 
 
-# -- the organiser's board ---------------------------------------------------------------------------------------------
+# -- the organiser's board ------------------------------------------------------------------------------------------
 
 def place(meeting: Meeting, slot: Slot, table: Table, *, lock: bool | None = None) -> Meeting:
     """Puts a meeting in a slot at a table, by hand; refuses what would break a rule, saying which."""
@@ -286,7 +286,7 @@ def add_tables(event: Event, onsite: int, online: int) -> list[Table]:
     return Table.objects.bulk_create(created)
 
 
-# -- after the event -------------------------------------------------------------------------------------------------
+# -- after the event ------------------------------------------------------------------------------------------------
 
 def record_follow_up(participant: Participant, meeting: Meeting, outcome: str, note: str = "",
                      now=None) -> FollowUp:
@@ -314,3 +314,36 @@ def outcomes(event: Event) -> dict[str, int]:
     for outcome in best.values():
         counts[outcome] += 1
     return counts
+
+
+# -- suggestions ----------------------------------------------------------------------------------------------------
+
+def suggestions(me: Participant, top: int = 5) -> list[tuple[Participant, list[str]]]:
+    """Participants worth meeting, by the matching engine: what `me` looks for (and offers) as a query, run over the
+    directory profiles of the other participants' organisations, in any language. Each comes with its reasons
+    (shared concepts, matched words). Participants already asked, or without an organisation in the directory, are
+    left out."""
+    from filiera.core.models import Concept
+    from filiera.matching.documents import ORGANISATION, key, split_key
+    from filiera.matching.engine.ranker import Query
+    from filiera.matching.store import index_store
+
+    text = " ".join(t for t in (me.looks_for, me.offers) if t).strip()
+    if not text:
+        return []
+    exchanged = set(me.sent_requests.values_list("receiver_id", flat=True)) | set(
+        me.received_requests.values_list("sender_id", flat=True))
+    by_organisation: dict[int, Participant] = {}
+    for participant in marketplace(me.event).exclude(pk=me.pk).exclude(organisation__isnull=True):
+        if participant.pk not in exchanged and participant.organisation_id != me.organisation_id:
+            by_organisation.setdefault(participant.organisation_id, participant)
+    if not by_organisation:
+        return []
+    hits = index_store.get().search(Query(text=text[:1000], kinds=(ORGANISATION,), top=top,
+                                          only=frozenset(key(ORGANISATION, pk) for pk in by_organisation)))
+    labels = {c.slug: c.label for c in Concept.objects.filter(slug__in={s for h in hits for s in h.shared})}
+    found = []
+    for hit in hits:
+        reasons = [labels.get(slug, slug) for slug in hit.shared] + [f"“{word}”" for word in hit.words]
+        found.append((by_organisation[split_key(hit.key)[1]], reasons[:6]))
+    return found

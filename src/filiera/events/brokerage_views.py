@@ -56,7 +56,7 @@ def marketplace(request, pk: int):
         sent = me.sent_requests.select_related("receiver__registration", "receiver__organisation")
     return render(request, "events/marketplace.html", {
         "event": event, "me": me, "form": form, "others": others, "received": received, "sent": sent,
-        "request_form": MeetingRequestForm()})
+        "request_form": MeetingRequestForm(), "suggested": brokerage.suggestions(me) if me else []})
 
 
 @login_required

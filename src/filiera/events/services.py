@@ -178,6 +178,15 @@ def registration_for_token(token: str) -> Registration | None:
     return Registration.objects.select_related("event", "event__cluster").filter(pk=pk).first()
 
 
+def represented(viewer: Viewer):
+    """The organisation a signed-in person registers for: the one they represent, when there is exactly one."""
+    if len(viewer.organisation_ids) != 1:
+        return None
+    from filiera.directory.models import Organisation
+
+    return Organisation.objects.filter(pk=next(iter(viewer.organisation_ids))).first()
+
+
 def own_registration(viewer: Viewer, event: Event) -> Registration | None:
     """The signed-in viewer's live registration for the event, if any."""
     if not viewer.is_authenticated:

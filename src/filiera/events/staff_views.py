@@ -90,7 +90,7 @@ def export(request, pk: int, fmt: str):
                            services.attendee_rows(event))
 
 
-# -- the meeting board of a brokerage event ---------------------------------------------------------------------------
+# -- the meeting board of a brokerage event -------------------------------------------------------------------------
 
 def _brokerage(request, pk: int) -> Event:
     event = _event(request, pk)
@@ -209,7 +209,7 @@ def board_meeting(request, pk: int, meeting_pk: int, action: str):
     return _back(request, event)
 
 
-# -- needs voiced at a workshop ----------------------------------------------------------------------------------------
+# -- needs voiced at a workshop -------------------------------------------------------------------------------------
 
 @cluster_view(Role.STAFF)
 def needs(request, pk: int):

@@ -49,7 +49,7 @@ def event_detail(request, pk: int):
         try:
             registration = services.register(
                 viewer, event, name=data["name"], email=data["email"], organisation_name=data["organisation_name"],
-                answers=form.answers(), language=request.LANGUAGE_CODE,
+                answers=form.answers(), language=request.LANGUAGE_CODE, organisation=services.represented(viewer),
                 user=request.user if request.user.is_authenticated else None)
         except services.RegistrationError as error:
             add_service_error(form, error)

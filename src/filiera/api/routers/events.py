@@ -113,7 +113,7 @@ def register(request, event_id: int, payload: RegistrationIn):
     registration = services.register(
         current, event, name=payload.name or user.get_full_name() or user.username, email=payload.email or user.email,
         organisation_name=payload.organisation_name, answers=payload.answers, language=payload.language or
-        user.language, user=user)
+        user.language, user=user, organisation=services.represented(current))
     return Status(201, registration)
 
 
