@@ -13,6 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from filiera.core.vocabulary import sync_vocabulary
+from filiera.directory.models import Opportunity
 from filiera.events import brokerage
 from filiera.events.models import Event, Meeting, MeetingRequest, Registration
 from filiera.matching.services import rebuild_index
@@ -151,3 +152,43 @@ def test_the_marketplace_suggests_whom_to_meet_by_the_matching_engine(as_user, b
     # Once asked, a participant is no longer suggested.
     brokerage.request_meeting(me, suggested[0][0])
     assert medsense.participant not in [p for p, _ in brokerage.suggestions(me)]
+
+
+@pytest.mark.django_db
+def test_staff_move_a_scheduled_meeting_in_one_step(as_user, b2b, staff):
+    people = [brokerage.join(registered(b2b, name)) for name in ("ada", "bo")]
+    brokerage.add_slots(b2b, "Morning", timezone.localtime(b2b.starts_at).date(), datetime.time(9),
+                        datetime.time(10), 20)
+    brokerage.add_tables(b2b, 2, 0)
+    s1, s2, _ = b2b.slots.all()
+    t1, t2 = b2b.tables.all()
+    meeting = brokerage.place(brokerage.create_meeting(b2b, people), s1, t1, lock=True)
+    html = as_user(staff).get(f"/c/alpha/events/{b2b.pk}/board/").content.decode()
+    assert "Move" in html
+    as_user(staff).post(f"/c/alpha/events/{b2b.pk}/board/meetings/{meeting.pk}/place/",
+                        {"slot": s2.pk, "table": t2.pk, "lock": "on"})
+    meeting.refresh_from_db()
+    assert (meeting.slot, meeting.table, meeting.locked) == (s2, t2, True)
+    assert set(meeting.seats.values_list("slot", flat=True)) == {s2.pk}
+
+
+@pytest.mark.django_db
+def test_a_participant_shows_its_organisations_opportunities_on_its_card(as_user, b2b, member, opportunity_a, org_b,
+                                                                       cluster_b):
+    opportunity_b = Opportunity.objects.create(organisation=org_b, cluster=cluster_b, title="Distributors",
+                                               type=Opportunity.Type.BUSINESS_REQUEST, language="en")
+    page = as_user(member)
+    page.post(f"/events/{b2b.pk}/", {"name": "Member Rep", "email": "member@example.org"})
+    form = page.get(f"/events/{b2b.pk}/meetings/").context["form"]
+    assert opportunity_a in form.fields["opportunities"].queryset
+    assert opportunity_b not in form.fields["opportunities"].queryset  # another organisation's
+    page.post(f"/events/{b2b.pk}/meetings/", {"offers": "Sensors", "opportunities": [opportunity_a.pk]})
+    me = Registration.objects.get(user=member).participant
+    assert list(me.opportunities.all()) == [opportunity_a]
+    # Another organisation's opportunity is never attached, whatever is posted.
+    brokerage.join(me.registration, opportunities=[opportunity_b])
+    assert not me.opportunities.exists()
+    brokerage.join(me.registration, opportunities=[opportunity_a])
+    other = registered(b2b, "other")
+    brokerage.join(other)
+    assert opportunity_a.title in as_user(other.user).get(f"/events/{b2b.pk}/meetings/").content.decode()

@@ -55,14 +55,17 @@ def join(registration: Registration, *, offers: str = "", looks_for: str = "", o
         defaults={"event": event, "offers": offers.strip(), "looks_for": looks_for.strip(),
                   "organisation": organisation or registration.organisation, "max_meetings": max_meetings})
     participant.unavailable.set([s for s in unavailable if s.event_id == event.pk])
-    participant.opportunities.set(opportunities)
+    # Only its own organisation's published opportunities go on a participant's card.
+    participant.opportunities.set([o for o in opportunities if participant.organisation_id
+                                   and o.organisation_id == participant.organisation_id and o.status == "published"])
     return participant
 
 
 def marketplace(event: Event):
     """The participants of an event whose registration holds, with how many meetings they have."""
     return (event.participants.filter(registration__status=Registration.Status.CONFIRMED)
-            .select_related("registration", "organisation").annotate(meeting_count=Count("seats")))
+            .select_related("registration", "organisation").prefetch_related("opportunities")
+            .annotate(meeting_count=Count("seats")))
 
 
 def request_meeting(sender: Participant, receiver: Participant, message: str = "") -> MeetingRequest:

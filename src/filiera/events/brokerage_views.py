@@ -35,14 +35,16 @@ def _context(request, pk: int):
 @login_required
 def marketplace(request, pk: int):
     event, registration, me = _context(request, pk)
-    form = ParticipantForm(event, request.POST or None, initial={
+    organisation = me.organisation if me else registration.organisation
+    form = ParticipantForm(event, request.POST or None, organisation=organisation, initial={
         "offers": me.offers, "looks_for": me.looks_for, "max_meetings": me.max_meetings,
-        "unavailable": me.unavailable.all()} if me else None)
+        "unavailable": me.unavailable.all(), "opportunities": me.opportunities.all()} if me else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             brokerage.join(registration, offers=data["offers"], looks_for=data["looks_for"],
-                           max_meetings=data["max_meetings"], unavailable=data["unavailable"])
+                           max_meetings=data["max_meetings"], unavailable=data["unavailable"],
+                           opportunities=data.get("opportunities") or [])
         except brokerage.BrokerageError as error:
             add_service_error(form, error)
         else:

@@ -119,10 +119,21 @@ class ParticipantForm(BootstrapFormMixin, forms.Form):
     max_meetings = forms.IntegerField(label=_("At most this many meetings"), min_value=1, required=False)
     unavailable = forms.ModelMultipleChoiceField(label=_("Slots when we cannot meet"), queryset=None, required=False,
                                                  widget=forms.CheckboxSelectMultiple)
+    opportunities = forms.ModelMultipleChoiceField(
+        label=_("Our offers and requests to show"), queryset=None, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Published opportunities of your organisation, shown on your card in the marketplace."))
 
-    def __init__(self, event: Event, *args, **kwargs):
+    def __init__(self, event: Event, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unavailable"].queryset = event.slots.all()
+        if organisation is None:
+            del self.fields["opportunities"]
+        else:
+            from filiera.directory.models import Opportunity
+
+            self.fields["opportunities"].queryset = organisation.opportunities.filter(
+                status=Opportunity.Status.PUBLISHED).order_by("-published_at", "-pk")
 
 
 class MeetingRequestForm(BootstrapFormMixin, forms.Form):
