@@ -205,3 +205,27 @@ def test_two_organisers_cannot_double_book_someone_at_the_same_moment(cluster_a)
         thread.join()
     assert sorted(outcomes)[-1] == "placed" and outcomes.count("placed") == 1, outcomes
     assert MeetingSeat.objects.filter(participant=a, slot=s1).count() == 1
+
+
+@pytest.mark.django_db
+def test_colleagues_of_an_organisation_share_its_participant_as_delegates(cluster_a, org_a,
+                                                                          django_capture_on_commit_callbacks):
+    event = make_brokerage(cluster_a)
+    first = Registration.objects.create(event=event, name="Ada", email="ada@example.org", organisation=org_a)
+    participant = brokerage.join(first, offers="Fall sensors", looks_for="Hospitals")
+    colleague = Registration.objects.create(event=event, name="Bo", email="bo@example.org", organisation=org_a,
+                                            language="it")
+    assert brokerage.join_as_delegate(colleague) == participant
+    assert brokerage.participant_of(colleague) == participant
+    assert brokerage.join(colleague, offers="Wearables").pk == participant.pk  # one profile for both
+    participant.refresh_from_db()
+    assert participant.offers == "Wearables" and list(participant.delegates.all()) == [colleague]
+    assert brokerage.marketplace(event).count() == 1
+    other = people(event, 1)[0]
+    brokerage.place(brokerage.create_meeting(event, [participant, other]), event.slots.first(), event.tables.first())
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        brokerage.announce(event)
+    assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.org", "bo@example.org", "d0@example.org"]
+    italian = next(m for m in mail.outbox if m.to == ["bo@example.org"])
+    assert italian.subject == "I tuoi incontri a B2B day" and "Gentile Bo" in italian.body

@@ -50,6 +50,9 @@ def join(registration: Registration, *, offers: str = "", looks_for: str = "", o
         raise BrokerageError(_("This event has no meeting marketplace."))
     if registration.status != Registration.Status.CONFIRMED:
         raise BrokerageError(_("Only confirmed participants take part in the meetings."))
+    existing = participant_of(registration) or join_as_delegate(registration)
+    if existing is not None and existing.registration_id != registration.pk:
+        registration = existing.registration
     participant, _created = Participant.objects.update_or_create(
         registration=registration,
         defaults={"event": event, "offers": offers.strip(), "looks_for": looks_for.strip(),
@@ -59,6 +62,25 @@ def join(registration: Registration, *, offers: str = "", looks_for: str = "", o
     participant.opportunities.set([o for o in opportunities if participant.organisation_id
                                    and o.organisation_id == participant.organisation_id and o.status == "published"])
     return participant
+
+
+def join_as_delegate(registration: Registration) -> Participant | None:
+    """A colleague of an organisation already taking part becomes one of its delegates (same profile, requests and
+    agenda). Returns that participant, or None when the organisation takes no part yet."""
+    if not registration.organisation_id or registration.status != Registration.Status.CONFIRMED:
+        return None
+    existing = (registration.event.participants.filter(organisation_id=registration.organisation_id,
+                                                       registration__status=Registration.Status.CONFIRMED)
+                .exclude(registration=registration).first())
+    if existing is not None:
+        existing.delegates.add(registration)
+    return existing
+
+
+def participant_of(registration: Registration) -> Participant | None:
+    """The participant a registration takes part as: its own, or the organisation's it is a delegate of."""
+    return (Participant.objects.filter(Q(registration=registration) | Q(delegates=registration))
+            .select_related("registration", "organisation").first())
 
 
 def marketplace(event: Event):

@@ -18,7 +18,7 @@ from filiera.core.access import viewer_for
 from filiera.directory.forms import add_service_error
 from filiera.events import brokerage, services
 from filiera.events.forms import MeetingRequestForm, ParticipantForm
-from filiera.events.models import Event, FollowUp, Meeting, MeetingRequest, Participant
+from filiera.events.models import Event, FollowUp, Meeting, MeetingRequest
 
 
 def _context(request, pk: int):
@@ -29,7 +29,7 @@ def _context(request, pk: int):
     registration = services.own_registration(viewer, event)
     if registration is None or registration.status != "confirmed":
         raise Http404(_("Only confirmed participants of this event take part in its meetings."))
-    return event, registration, Participant.objects.filter(registration=registration).first()
+    return event, registration, brokerage.participant_of(registration) or brokerage.join_as_delegate(registration)
 
 
 @login_required

@@ -173,6 +173,9 @@ class Participant(models.Model):
     registration = models.OneToOneField(Registration, on_delete=models.CASCADE, related_name="participant")
     organisation = models.ForeignKey("directory.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="brokerage_participations")
+    # Colleagues registered for the same organisation: they share its profile, requests and agenda.
+    delegates = models.ManyToManyField(Registration, blank=True, related_name="delegate_of",
+                                       verbose_name=_("delegates"))
     offers = models.TextField(_("what we offer"), blank=True)
     looks_for = models.TextField(_("what we look for"), blank=True)
     opportunities = models.ManyToManyField("directory.Opportunity", blank=True, related_name="brokerage_participants",

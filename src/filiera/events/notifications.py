@@ -43,11 +43,16 @@ def send_agenda(participant_id: int, changed: bool = False) -> int:
                    .filter(pk=participant_id).first())
     if participant is None:
         return 0
-    registration = participant.registration
-    with translation.override(registration.language):
-        context = {"participant": participant, "event": participant.event, "meetings": agenda(participant),
-                   "changed": changed,
-                   "agenda_url": settings.SITE_URL.rstrip("/") + reverse("events:agenda", args=[participant.event_id])}
-        subject = render_to_string("events/email/agenda_subject.txt", context).strip()
-        body = render_to_string("events/email/agenda_body.txt", context)
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email])
+    meetings = agenda(participant)
+    people = [participant.registration, *participant.delegates.filter(status=Registration.Status.CONFIRMED)]
+    sent = 0
+    for registration in people:  # the organisation's registrant and its delegates, each in their language
+        with translation.override(registration.language):
+            context = {"participant": participant, "person": registration, "event": participant.event,
+                       "meetings": meetings, "changed": changed,
+                       "agenda_url": settings.SITE_URL.rstrip("/") + reverse("events:agenda",
+                                                                             args=[participant.event_id])}
+            subject = render_to_string("events/email/agenda_subject.txt", context).strip()
+            body = render_to_string("events/email/agenda_body.txt", context)
+        sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email])
+    return sent

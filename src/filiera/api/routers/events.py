@@ -226,7 +226,7 @@ def _me(request, event: Event) -> Participant:
     """The caller's participant record at the event (404 when they take no part in its meetings)."""
     current = signed_in_viewer(request)
     registration = services.own_registration(current, event)
-    participant = Participant.objects.filter(registration=registration).first() if registration else None
+    participant = brokerage.participant_of(registration) if registration else None
     if participant is None or registration.status != Registration.Status.CONFIRMED:
         raise Http404
     return participant
