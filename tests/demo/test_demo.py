@@ -20,7 +20,7 @@ from filiera.core.access import Role, viewer_for
 from filiera.core.models import AuditEntry, Cluster, Concept, ExcellenceLabel, Network, User, ValueChain
 from filiera.demo.generator import build_plan
 from filiera.directory.models import Membership, Opportunity, Organisation, Person
-from filiera.events.models import Event, RegistrationQuestion
+from filiera.events.models import Event, EventText, RegistrationQuestion
 
 PASSWORD = "filiera-demo"
 SEED_CLUSTERS = ["clust-er-health", "lazio-cluster-salute", "lombardy-life-sciences", "welfare-tech",
@@ -61,6 +61,7 @@ def test_counts_and_languages(demo):
     assert events.count() >= 5 and events.values("cluster").distinct().count() >= 4
     assert events.filter(starts_at__lt=timezone.now()).exists() and events.filter(starts_at__gt=timezone.now()).exists()
     assert RegistrationQuestion.objects.filter(kind="choice").exists()
+    assert EventText.objects.filter(language="it", event__cluster__slug="lombardy-life-sciences").exists()
     assert set(Opportunity.objects.values_list("language", flat=True)) >= {"it", "da", "es", "de", "en"}
     assert len(set(Organisation.objects.values_list("language", flat=True))) >= 4
     # fictional organisations in every kind, across countries (Italy the majority)

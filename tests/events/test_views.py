@@ -132,6 +132,9 @@ def test_staff_create_an_event_with_questions_and_run_the_door(as_user, cluster_
             "online_url": "", "capacity": "2", "registration_closes_at": "",
             "questions-TOTAL_FORMS": "2", "questions-INITIAL_FORMS": "0", "questions-MIN_NUM_FORMS": "0",
             "questions-MAX_NUM_FORMS": "1000",
+            "texts-TOTAL_FORMS": "1", "texts-INITIAL_FORMS": "0", "texts-MIN_NUM_FORMS": "0",
+            "texts-MAX_NUM_FORMS": "1000", "texts-0-language": "", "texts-0-title": "",
+            "texts-0-summary": "", "texts-0-description": "",
             "questions-0-label": "You are", "questions-0-kind": "choice", "questions-0-choices": "GP\nSocial worker",
             "questions-0-required": "on", "questions-0-position": "1",
             "questions-1-label": "", "questions-1-kind": "text", "questions-1-choices": "",
@@ -185,8 +188,37 @@ def test_more_seats_in_the_form_promote_the_waiting_list(as_user, cluster_a, sta
     data.update({"starts_at": event.starts_at.strftime("%Y-%m-%dT%H:%M"),
                  "ends_at": event.ends_at.strftime("%Y-%m-%dT%H:%M"), "capacity": "2", "languages": [],
                  "registration_closes_at": "", "questions-TOTAL_FORMS": "0", "questions-INITIAL_FORMS": "0",
-                 "questions-MIN_NUM_FORMS": "0", "questions-MAX_NUM_FORMS": "1000"})
+                 "questions-MIN_NUM_FORMS": "0", "questions-MAX_NUM_FORMS": "1000", "texts-TOTAL_FORMS": "0",
+                 "texts-INITIAL_FORMS": "0", "texts-MIN_NUM_FORMS": "0", "texts-MAX_NUM_FORMS": "1000"})
     response = page.post(f"/c/alpha/events/{event.pk}/edit/", data)
     assert response.status_code == 302, response.context["form"].errors
     waiting.refresh_from_db()
     assert waiting.status == "confirmed"
+
+
+
+@pytest.mark.django_db
+def test_an_event_speaks_the_visitors_language_when_it_has_a_text_in_it(as_user, client, cluster_a, staff):
+    event = make_event(cluster_a, "open", title="Fragile patients in remote areas", languages=["en", "it"])
+    page = as_user(staff)
+    form = page.get(f"/c/alpha/events/{event.pk}/edit/").context["form"]
+    data = {name: ("" if value is None else value) for name, value in form.initial.items() if name in form.fields}
+    data.update({"starts_at": event.starts_at.strftime("%Y-%m-%dT%H:%M"),
+                 "ends_at": event.ends_at.strftime("%Y-%m-%dT%H:%M"), "capacity": "", "languages": ["en", "it"],
+                 "registration_closes_at": "", "questions-TOTAL_FORMS": "0", "questions-INITIAL_FORMS": "0",
+                 "questions-MIN_NUM_FORMS": "0", "questions-MAX_NUM_FORMS": "1000", "texts-TOTAL_FORMS": "1",
+                 "texts-INITIAL_FORMS": "0", "texts-MIN_NUM_FORMS": "0", "texts-MAX_NUM_FORMS": "1000",
+                 "texts-0-language": "it", "texts-0-title": "Pazienti fragili nelle aree remote",
+                 "texts-0-summary": "Medici di base, assistenti sociali e ingegneri", "texts-0-description": ""})
+    assert page.post(f"/c/alpha/events/{event.pk}/edit/", data).status_code == 302
+    client.cookies["django_language"] = "it"
+    italian = client.get(f"/events/{event.pk}/").content.decode()
+    assert '<h1 class="h3" lang="it">Pazienti fragili nelle aree remote</h1>' in italian
+    assert "Pazienti fragili nelle aree remote" in client.get("/events/").content.decode()
+    client.cookies["django_language"] = "da"  # no Danish text: the event's own
+    assert "Fragile patients in remote areas" in client.get(f"/events/{event.pk}/").content.decode()
+    Registration.objects.create(event=event, name="Ada", email="ada@example.org", language="it")
+    from filiera.events.notifications import send_registration_notice
+
+    send_registration_notice(Registration.objects.get().pk)
+    assert mail.outbox[-1].subject == "Iscrizione confermata: Pazienti fragili nelle aree remote"

@@ -21,7 +21,7 @@ from filiera.core.models import Cluster, ClusterRole, Concept, ExcellenceLabel, 
 from filiera.core.vocabulary import sync_vocabulary
 from filiera.demo.generator import DemoPlan, build_plan, load
 from filiera.directory.models import Membership, Opportunity, Organisation, Person, bulk_saved, bulk_saving
-from filiera.events.models import Event, RegistrationQuestion
+from filiera.events.models import Event, EventText, RegistrationQuestion
 
 DEMO_ACTOR = "demo"
 ACCOUNT_EMAIL_DOMAIN = "filiera-demo.example"
@@ -189,6 +189,8 @@ def _events(clusters: dict[str, Cluster], today: datetime.date) -> None:
             starts_at=starts, ends_at=starts + datetime.timedelta(hours=spec["hours"]), venue=spec["venue"],
             city=spec["city"], country=spec["country"], online_url=spec.get("online_url", ""),
             audience=spec["audience"], capacity=spec["capacity"], status=Event.Status.PUBLISHED)
+        for language, text in spec.get("texts", {}).items():
+            EventText.objects.create(event=event, language=language, **text)
         for position, question in enumerate(spec["questions"]):
             RegistrationQuestion.objects.create(event=event, position=position, label=question["label"],
                                                 kind=question["kind"], required=question["required"],

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from filiera.core.countries import country_choices
 from filiera.directory.forms import BootstrapFormMixin
-from filiera.events.models import Event, RegistrationQuestion
+from filiera.events.models import Event, EventText, RegistrationQuestion
 
 
 class RegistrationForm(BootstrapFormMixin, forms.Form):
@@ -109,6 +109,19 @@ class QuestionForm(BootstrapFormMixin, forms.ModelForm):
 
 
 QuestionFormSet = inlineformset_factory(Event, RegistrationQuestion, form=QuestionForm, extra=2, can_delete=True)
+
+
+class EventTextForm(BootstrapFormMixin, forms.ModelForm):
+    # A blank first choice: an untouched extra form stays unchanged, and is skipped.
+    language = forms.ChoiceField(label=_("Language"), choices=[("", "—"), *settings.LANGUAGES])
+
+    class Meta:
+        model = EventText
+        fields = ["language", "title", "summary", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+TextFormSet = inlineformset_factory(Event, EventText, form=EventTextForm, extra=1, can_delete=True)
 
 
 class ParticipantForm(BootstrapFormMixin, forms.Form):

@@ -65,6 +65,33 @@ class Event(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def text_in(self, language: str | None):
+        """What to show a reader of `language`: the event's text in it when there is one, else its own."""
+        language = (language or "")[:2]
+        for text in self.texts.all():  # prefetched by the pages that list events
+            if text.language == language:
+                return text
+        return self
+
+
+class EventText(models.Model):
+    """An event's title, summary and description in another of its languages; its page shows the one in the
+    visitor's language when there is one."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("event text")
+        constraints = [models.UniqueConstraint(fields=["event", "language"], name="event_text_once_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.title}"
+
 
 class RegistrationQuestion(models.Model):
     """A question of an event's registration form, asked of everyone who registers."""

@@ -25,7 +25,7 @@ def send_registration_notice(registration_id: int, reminder: bool = False) -> in
         return 0
     with translation.override(registration.language):
         context = {"registration": registration, "event": registration.event, "site_url": settings.SITE_URL,
-                   "reminder": reminder,
+                   "reminder": reminder, "text": registration.event.text_in(registration.language),
                    "registration_url": settings.SITE_URL.rstrip("/") + reverse(
                        "events:registration", args=[cancel_token(registration)]),
                    "calendar_url": settings.SITE_URL.rstrip("/") + reverse("events:ics", args=[registration.event_id])}

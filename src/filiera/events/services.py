@@ -195,8 +195,9 @@ def own_registration(viewer: Viewer, event: Event) -> Registration | None:
         status=Registration.Status.CANCELLED).first()
 
 
-def save_event(cluster, event: Event, form, questions, user=None) -> Event:
-    """Saves an event and its questions from the staff's forms; more seats promote people waiting."""
+def save_event(cluster, event: Event, form, questions, user=None, texts=None) -> Event:
+    """Saves an event, its questions and its texts in other languages from the staff's forms; more seats promote
+    people waiting."""
     with transaction.atomic():
         previous = Event.objects.filter(pk=event.pk).values_list("capacity", flat=True).first() if event.pk else None
         event = form.save(commit=False)
@@ -206,6 +207,9 @@ def save_event(cluster, event: Event, form, questions, user=None) -> Event:
         event.save()
         questions.instance = event
         questions.save()
+        if texts is not None:
+            texts.instance = event
+            texts.save()
         if event.pk and event.capacity != previous:
             promote_waiting(Event.objects.select_for_update().get(pk=event.pk))
     return event

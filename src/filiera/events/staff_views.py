@@ -15,7 +15,7 @@ from filiera.core.tenancy import cluster_view
 from filiera.directory.exporting import FORMATS, export_response
 from filiera.directory.forms import add_service_error
 from filiera.events import brokerage, services
-from filiera.events.forms import EventForm, NeedForm, QuestionFormSet, SlotsForm, TablesForm
+from filiera.events.forms import EventForm, NeedForm, QuestionFormSet, SlotsForm, TablesForm, TextFormSet
 from filiera.events.models import Event, Meeting, Registration
 
 
@@ -34,11 +34,13 @@ def event_edit(request, pk: int | None = None):
     event = _event(request, pk) if pk else Event(cluster=request.cluster)
     form = EventForm(request.POST or None, instance=event, cluster=request.cluster)
     questions = QuestionFormSet(request.POST or None, instance=event, prefix="questions")
-    if request.method == "POST" and form.is_valid() and questions.is_valid():
-        event = services.save_event(request.cluster, event, form, questions, user=request.user)
+    texts = TextFormSet(request.POST or None, instance=event, prefix="texts")
+    if request.method == "POST" and form.is_valid() and questions.is_valid() and texts.is_valid():
+        event = services.save_event(request.cluster, event, form, questions, user=request.user, texts=texts)
         messages.success(request, _("The event is saved."))
         return redirect("events_staff:attendees", cluster_slug=request.cluster.slug, pk=event.pk)
-    return render(request, "events/staff/edit.html", {"form": form, "questions": questions, "event": event})
+    return render(request, "events/staff/edit.html", {"form": form, "questions": questions, "texts": texts,
+                                                      "event": event})
 
 
 @cluster_view(Role.STAFF)

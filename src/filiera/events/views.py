@@ -28,7 +28,9 @@ def event_list(request):
         events = events.filter(ends_at__lt=timezone.now()).order_by("-starts_at", "-pk")
     else:
         events = services.upcoming(events)
-    return render(request, "events/list.html", {"events": events[:200], "past": past})
+    language = request.LANGUAGE_CODE
+    shown = [(event, event.text_in(language)) for event in events.prefetch_related("texts")[:200]]
+    return render(request, "events/list.html", {"events": shown, "past": past})
 
 
 def _event(request, pk: int) -> Event:
@@ -61,7 +63,9 @@ def event_detail(request, pk: int):
                 messages.info(request, _("The event is full: you are on the waiting list. If a seat frees up, it "
                                          "is yours and we will write to %(email)s.") % {"email": registration.email})
             return redirect("events:registration", token=cancel_token(registration))
-    context = {"event": event, "form": form, "mine": mine, "closed": closed,
+    text = event.text_in(request.LANGUAGE_CODE)
+    context = {"event": event, "text": text, "text_language": getattr(text, "language", None) or (
+               event.languages[0] if event.languages else ""), "form": form, "mine": mine, "closed": closed,
                "seats_left": services.seats_left(event), "is_staff": viewer.is_staff_of(event.cluster),
                "mine_token": cancel_token(mine) if mine else None}
     return render(request, "events/detail.html", context)
