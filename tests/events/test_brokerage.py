@@ -229,3 +229,23 @@ def test_colleagues_of_an_organisation_share_its_participant_as_delegates(cluste
     assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.org", "bo@example.org", "d0@example.org"]
     italian = next(m for m in mail.outbox if m.to == ["bo@example.org"])
     assert italian.subject == "I tuoi incontri a B2B day" and "Gentile Bo" in italian.body
+
+
+@pytest.mark.django_db
+def test_every_change_of_the_brokerage_is_in_the_audit_log(cluster_a):
+    from filiera.core.models import AuditEntry
+
+    event = make_brokerage(cluster_a, slots=2, onsite=1, online=0)
+    a, b = people(event, 2)
+    brokerage.join(a.registration, offers="Changed offer")
+    meeting = brokerage.create_meeting(event, [a, b])
+    brokerage.schedule(event, time_limit=2)
+    brokerage.announce(event)
+    entries = AuditEntry.objects.filter(cluster_id=cluster_a.pk)
+    assert entries.filter(model="events.slot", action="create").count() == 2
+    assert entries.filter(model="events.participant", action="update",
+                          changes__offers=["Sensors 0", "Changed offer"]).exists()
+    assert entries.filter(model="events.meetingseat", action="create").count() == 2
+    moved = entries.get(model="events.meeting", object_id=str(meeting.pk), changes__has_key="slot")
+    assert moved.changes["slot"][0] is None and moved.changes["slot"][1] is not None
+    assert entries.filter(model="events.meeting", changes__has_key="announced_at").exists()

@@ -110,6 +110,13 @@ def created_entry(instance, extra_changes: dict | None = None) -> AuditEntry:
     return _entry(instance, AuditEntry.Action.CREATE, {**_created_changes(instance), **(extra_changes or {})})
 
 
+def updated_entry(instance, changes: dict) -> AuditEntry:
+    """The (unsaved) entry of a change written with QuerySet.update (which sends no signals): `changes` maps each
+    field to [old, new]. The caller saves the entries in bulk."""
+    return _entry(instance, AuditEntry.Action.UPDATE, {name: [_jsonable(old), _jsonable(new)]
+                                                       for name, (old, new) in changes.items()})
+
+
 def _on_save(sender, instance, created, **kwargs):
     if kwargs.get("raw"):
         return

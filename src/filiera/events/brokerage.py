@@ -13,6 +13,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from filiera.core import audit
+from filiera.core.models import AuditEntry
 from filiera.events import scheduling
 from filiera.events.models import (
     Event,
@@ -139,7 +141,8 @@ def create_meeting(event: Event, participants, *, priority: int = ADDED, mode: s
     if any(p.event_id != event.pk for p in people):
         raise BrokerageError(_("Every participant of a meeting must take part in this event."))
     meeting = Meeting.objects.create(event=event, priority=priority, mode=mode)
-    MeetingSeat.objects.bulk_create([MeetingSeat(meeting=meeting, participant=p) for p in people])
+    seats = MeetingSeat.objects.bulk_create([MeetingSeat(meeting=meeting, participant=p) for p in people])
+    AuditEntry.objects.bulk_create([audit.created_entry(seat) for seat in seats])
     return meeting
 
 
@@ -244,6 +247,10 @@ def schedule(event: Event, *, time_limit: float = 20, keep_announced: bool = Tru
                 Meeting.objects.filter(pk=m.pk).update(locked=False)
             if m.announced_at:
                 changed_people.update(seat.participant_id for seat in m.seats.all())
+        AuditEntry.objects.bulk_create([
+            audit.updated_entry(m, {"slot": [before[m.pk][0], placed.get(m.pk, (None, None))[0]],
+                                    "table": [before[m.pk][1], placed.get(m.pk, (None, None))[1]]})
+            for m in moving])
         transaction.on_commit(lambda: [send_agenda(pk, changed=True) for pk in sorted(changed_people)])
     return result
 
@@ -253,7 +260,9 @@ def announce(event: Event) -> int:
     participant their agenda. Returns how many agendas were sent."""
     now = timezone.now()
     with transaction.atomic():
-        event.meetings.filter(slot__isnull=False, announced_at__isnull=True).update(announced_at=now)
+        fresh = list(event.meetings.filter(slot__isnull=False, announced_at__isnull=True))
+        Meeting.objects.filter(pk__in=[m.pk for m in fresh]).update(announced_at=now)
+        AuditEntry.objects.bulk_create([audit.updated_entry(m, {"announced_at": [None, now]}) for m in fresh])
         people = list(marketplace(event).values_list("pk", flat=True))
         transaction.on_commit(lambda: [send_agenda(pk) for pk in people])
     return len(people)
@@ -290,7 +299,9 @@ def add_slots(event: Event, session: str, day: datetime.date, start: datetime.ti
             created.append(Slot(event=event, session=session.strip() or _("Session"), starts_at=begin,
                                 ends_at=begin + datetime.timedelta(minutes=minutes)))
         begin += datetime.timedelta(minutes=minutes)
-    return Slot.objects.bulk_create(created)
+    created = Slot.objects.bulk_create(created)
+    AuditEntry.objects.bulk_create([audit.created_entry(slot) for slot in created])
+    return created
 
 
 def add_tables(event: Event, onsite: int, online: int) -> list[Table]:
@@ -308,7 +319,9 @@ def add_tables(event: Event, onsite: int, online: int) -> list[Table]:
             created.append(Table(event=event, name=name, mode=mode))
             names.add(name)
             count -= 1
-    return Table.objects.bulk_create(created)
+    created = Table.objects.bulk_create(created)
+    AuditEntry.objects.bulk_create([audit.created_entry(table) for table in created])
+    return created
 
 
 # -- after the event ------------------------------------------------------------------------------------------------
