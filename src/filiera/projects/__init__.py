@@ -1,0 +1,1 @@
+"""Projects, funding calls and consortia. So far: the consortium builder (consortium/, a pure engine)."""
