@@ -192,3 +192,18 @@ def test_a_participant_shows_its_organisations_opportunities_on_its_card(as_user
     other = registered(b2b, "other")
     brokerage.join(other)
     assert opportunity_a.title in as_user(other.user).get(f"/events/{b2b.pk}/meetings/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_board_refuses_malformed_input_without_an_error_page(as_user, b2b, staff):
+    people = [brokerage.join(registered(b2b, name)) for name in ("ada", "bo")]
+    meeting = brokerage.create_meeting(b2b, people)
+    board = f"/c/alpha/events/{b2b.pk}/board/"
+    page = as_user(staff)
+    assert page.post(board + f"meetings/{meeting.pk}/place/", {"slot": "x", "table": "1"}).status_code == 404
+    assert page.post(board + f"meetings/{meeting.pk}/fly/").status_code == 404
+    response = page.post(board + "meetings/new/", {"participants": ["x", str(people[0].pk)], "priority": "9"},
+                         follow=True)
+    assert "A meeting needs at least two participants." in response.content.decode()
+    page.post(board + "meetings/new/", {"participants": [p.pk for p in people], "priority": "-4"})
+    assert Meeting.objects.order_by("-pk").first().priority == 1

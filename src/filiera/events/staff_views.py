@@ -180,11 +180,13 @@ def board_announce(request, pk: int):
 @require_POST
 def board_new_meeting(request, pk: int):
     event = _brokerage(request, pk)
-    chosen = brokerage.marketplace(event).filter(pk__in=request.POST.getlist("participants"))
+    wanted = [int(pk) for pk in request.POST.getlist("participants") if pk.isdigit()]
+    chosen = list(brokerage.marketplace(event).filter(pk__in=wanted))
+    priority = request.POST.get("priority", "1")
     try:
-        brokerage.create_meeting(event, list(chosen), priority=int(request.POST.get("priority") or 1))
-    except (brokerage.BrokerageError, ValueError) as error:
-        messages.error(request, " ".join(getattr(error, "errors", {"": str(error)}).values()))
+        brokerage.create_meeting(event, chosen, priority=int(priority) if priority in ("1", "2", "3") else 1)
+    except brokerage.BrokerageError as error:
+        _refused(request, error)
     else:
         messages.success(request, _("The meeting is added; place it or run the scheduler."))
     return _back(request, event)
@@ -197,8 +199,11 @@ def board_meeting(request, pk: int, meeting_pk: int, action: str):
     meeting = get_object_or_404(Meeting, pk=meeting_pk, event=event)
     try:
         if action == "place":
-            slot = get_object_or_404(event.slots, pk=request.POST.get("slot") or 0)
-            table = get_object_or_404(event.tables, pk=request.POST.get("table") or 0)
+            slot_pk, table_pk = request.POST.get("slot", ""), request.POST.get("table", "")
+            if not (slot_pk.isdigit() and table_pk.isdigit()):
+                raise Http404
+            slot = get_object_or_404(event.slots, pk=int(slot_pk))
+            table = get_object_or_404(event.tables, pk=int(table_pk))
             brokerage.place(meeting, slot, table, lock=request.POST.get("lock") == "on")
         elif action == "lock":
             brokerage.set_locked(meeting, request.POST.get("locked") == "1")
