@@ -29,7 +29,7 @@ from filiera.events.scheduling import (
 from filiera.events.scheduling.generator import generate
 from filiera.events.scheduling.problem import compile_problem
 from filiera.events.scheduling.search import greedy, improve_gaps_by_swaps
-from filiera.events.scheduling.selection import _select_cp_sat, select
+from filiera.events.scheduling.selection import select
 from filiera.events.scheduling.tables import assign_tables, assignments
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scheduling.md"
@@ -325,7 +325,7 @@ def test_the_selection_bound_is_never_below_the_best_schedule(seed, participants
     instance = generate(participants, meetings, slot_count, tables, unavailable=0.2, seed=seed, online_tables=0.5)
     problem = compile_problem(instance)
     best = best_by_enumeration(instance)
-    mip, cp_sat = select(problem, 5), _select_cp_sat(problem, 5, 1)
+    mip, cp_sat = select(problem, 5), select(problem, 5, workers=1, backend="CP_SAT")
     assert mip.bound == cp_sat.bound >= best
     assert sum(problem.priority[m] for m in mip.chosen) == mip.bound
 

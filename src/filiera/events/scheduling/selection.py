@@ -8,8 +8,8 @@ rarely closes its relaxation there), and the meetings it picks are nearly always
 schedule is proven optimal as soon as it is found.
 
 A degree-constrained selection (a b-matching when meetings are pairs): its linear relaxation is nearly integral,
-so a MIP solver (SCIP, shipped in OR-Tools) solves it in a fraction of a second at the benchmark's sizes; CP-SAT
-serves when SCIP is not there.
+so a MIP solver (SCIP, shipped in OR-Tools) solves it in a fraction of a second at the benchmark's sizes; the same
+model runs on CP-SAT when SCIP is not there.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
-from ortools.sat.python import cp_model
 
 from filiera.events.scheduling.problem import AWAY, Problem
 
@@ -36,10 +35,11 @@ def rooms(problem: Problem) -> list[int]:
             for q in range(len(p.participant_ids))]
 
 
-def select(problem: Problem, seconds: float, workers: int = 2) -> Selection:
-    solver = pywraplp.Solver.CreateSolver("SCIP")
-    if solver is None:
-        return _select_cp_sat(problem, seconds, workers)
+def select(problem: Problem, seconds: float, workers: int = 2, backend: str = "SCIP") -> Selection:
+    """The relaxation's optimum (or best bound within `seconds`), on SCIP or, with backend="CP_SAT" or when SCIP is
+    missing, on CP-SAT: one model, either solver."""
+    solver = pywraplp.Solver.CreateSolver(backend) or pywraplp.Solver.CreateSolver("CP_SAT")
+    solver.SetNumThreads(max(1, workers))
     p = problem
     take: dict[int, pywraplp.Variable] = {}
     by_mode: list[list[pywraplp.Variable]] = [[] for _ in p.capacity]
@@ -64,47 +64,13 @@ def select(problem: Problem, seconds: float, workers: int = 2) -> Selection:
             solver.Add(solver.Sum(vars_) <= room)
     solver.Maximize(solver.Sum([p.priority[m] * var for m, var in take.items()]))
     solver.SetTimeLimit(max(100, int(seconds * 1000)))
-    status = solver.Solve()
+    exact = pywraplp.MPSolverParameters()  # priorities are whole numbers: "optimal" means not one short
+    exact.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, 0.0)
+    status = solver.Solve(exact)
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return Selection(sum(p.priority[m] for m in take), set(), False)
     chosen = {m for m, var in take.items() if var.solution_value() > 0.5}
-    bound = min(int(solver.Objective().BestBound() + 1e-6), sum(p.priority[m] for m in take))
+    found = sum(p.priority[m] for m in chosen)
+    bound = found if status == pywraplp.Solver.OPTIMAL else min(int(solver.Objective().BestBound() + 1e-6),
+                                                                 sum(p.priority[m] for m in take))
     return Selection(bound, chosen, status == pywraplp.Solver.OPTIMAL)
-
-
-def _select_cp_sat(problem: Problem, seconds: float, workers: int) -> Selection:
-    p = problem
-    model = cp_model.CpModel()
-    take: dict[int, cp_model.IntVar] = {}
-    by_mode: list[list[cp_model.IntVar]] = [[] for _ in p.capacity]
-    for m in range(len(p.meeting_ids)):
-        if not p.schedulable(m):
-            continue
-        var = model.new_bool_var("")
-        take[m] = var
-        if p.lock_slot[m] >= 0:
-            model.add(var == 1)
-        if len(p.modes[m]) == 1:
-            by_mode[p.modes[m][0]].append(var)
-        else:
-            chosen = [model.new_bool_var("") for _ in p.modes[m]]
-            for k, mode_var in zip(p.modes[m], chosen, strict=True):
-                by_mode[k].append(mode_var)
-            model.add(sum(chosen) == var)
-    for k, vars_ in enumerate(by_mode):
-        if len(vars_) > p.capacity[k] * p.slot_count:
-            model.add(sum(vars_) <= p.capacity[k] * p.slot_count)
-    for q, room in enumerate(rooms(p)):
-        vars_ = [take[m] for m in p.meetings_of[q] if m in take]
-        if len(vars_) > room:
-            model.add(sum(vars_) <= room)
-    model.maximize(cp_model.LinearExpr.weighted_sum(list(take.values()), [p.priority[m] for m in take]))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, seconds)
-    solver.parameters.num_workers = workers
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Selection(sum(p.priority[m] for m in take), set(), False)
-    values = solver.response_proto.solution
-    chosen = {m for m, var in take.items() if values[var.index]}
-    return Selection(int(solver.best_objective_bound + 1e-6), chosen, status == cp_model.OPTIMAL)
