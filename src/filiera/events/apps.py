@@ -1,11 +1,22 @@
 from django.apps import AppConfig
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 
-def _cluster_of_event(event_id: int) -> int | None:
-    from filiera.events.models import Event
+def _cluster_of(obj) -> int | None:
+    """The cluster of a record of an event, from the event cached on it: records loaded through their event (the
+    scheduler's meetings, say) cost no query."""
+    try:
+        return obj.event.cluster_id
+    except ObjectDoesNotExist:  # the event is being deleted with it
+        return None
 
-    return Event.objects.filter(pk=event_id).values_list("cluster_id", flat=True).first()
+
+def _meeting_cluster(obj) -> int | None:
+    try:
+        return _cluster_of(obj.meeting)
+    except ObjectDoesNotExist:
+        return None
 
 
 class EventsConfig(AppConfig):
@@ -31,12 +42,10 @@ class EventsConfig(AppConfig):
 
         audit.register(Event, cluster=lambda e: e.cluster_id)
         for model in (EventText, RegistrationQuestion, Slot, Table, Meeting, MeetingRequest, VoicedNeed):
-            audit.register(model, cluster=lambda obj: _cluster_of_event(obj.event_id))
+            audit.register(model, cluster=_cluster_of)
         audit.register(Registration, organisation=lambda r: r.organisation_id,
-                       cluster=lambda r: _cluster_of_event(r.event_id))
+                       cluster=_cluster_of)
         audit.register(Participant, organisation=lambda p: p.organisation_id,
-                       cluster=lambda p: _cluster_of_event(p.event_id))
-        audit.register(MeetingSeat, cluster=lambda seat: _cluster_of_event(
-            Meeting.objects.filter(pk=seat.meeting_id).values_list("event_id", flat=True).first()))
-        audit.register(FollowUp, cluster=lambda f: _cluster_of_event(
-            Meeting.objects.filter(pk=f.meeting_id).values_list("event_id", flat=True).first()))
+                       cluster=_cluster_of)
+        audit.register(MeetingSeat, cluster=_meeting_cluster)
+        audit.register(FollowUp, cluster=_meeting_cluster)
