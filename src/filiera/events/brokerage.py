@@ -85,6 +85,17 @@ def participant_of(registration: Registration) -> Participant | None:
             .select_related("registration", "organisation").first())
 
 
+def taking_part(viewer, event: Event) -> tuple[Registration, Participant | None] | None:
+    """The viewer's confirmed registration for the event and the participant it takes part as (a colleague of an
+    organisation already there becomes its delegate); None when the viewer takes no part in its meetings."""
+    from filiera.events.services import own_registration
+
+    registration = own_registration(viewer, event)
+    if registration is None or registration.status != Registration.Status.CONFIRMED:
+        return None
+    return registration, participant_of(registration) or join_as_delegate(registration)
+
+
 def marketplace(event: Event):
     """The participants of an event whose registration holds, with how many meetings they have."""
     return (event.participants.filter(registration__status=Registration.Status.CONFIRMED)
@@ -361,27 +372,18 @@ def suggestions(me: Participant, top: int = 5) -> list[tuple[Participant, list[s
     directory profiles of the other participants' organisations, in any language. Each comes with its reasons
     (shared concepts, matched words). Participants already asked, or without an organisation in the directory, are
     left out."""
-    from filiera.core.models import Concept
-    from filiera.matching.documents import ORGANISATION, key, split_key
-    from filiera.matching.engine.ranker import Query
-    from filiera.matching.store import index_store
+    from filiera.matching.services import organisations_among
 
     text = " ".join(t for t in (me.looks_for, me.offers) if t).strip()
-    if not text:
-        return []
-    exchanged = set(me.sent_requests.values_list("receiver_id", flat=True)) | set(
-        me.received_requests.values_list("sender_id", flat=True))
+    asked = exchanged(me)
     by_organisation: dict[int, Participant] = {}
     for participant in marketplace(me.event).exclude(pk=me.pk).exclude(organisation__isnull=True):
-        if participant.pk not in exchanged and participant.organisation_id != me.organisation_id:
+        if participant.pk not in asked and participant.organisation_id != me.organisation_id:
             by_organisation.setdefault(participant.organisation_id, participant)
-    if not by_organisation:
-        return []
-    hits = index_store.get().search(Query(text=text[:1000], kinds=(ORGANISATION,), top=top,
-                                          only=frozenset(key(ORGANISATION, pk) for pk in by_organisation)))
-    labels = {c.slug: c.label for c in Concept.objects.filter(slug__in={s for h in hits for s in h.shared})}
-    found = []
-    for hit in hits:
-        reasons = [labels.get(slug, slug) for slug in hit.shared] + [f"“{word}”" for word in hit.words]
-        found.append((by_organisation[split_key(hit.key)[1]], reasons[:6]))
-    return found
+    return [(by_organisation[pk], reasons[:6]) for pk, reasons in organisations_among(text, by_organisation, top)]
+
+
+def exchanged(me: Participant) -> set[int]:
+    """The participants `me` has asked, or been asked by, for a meeting."""
+    return set(me.sent_requests.values_list("receiver_id", flat=True)) | set(
+        me.received_requests.values_list("sender_id", flat=True))

@@ -3,7 +3,6 @@ other participants with a request button, the requests to answer, and their agen
 
 from __future__ import annotations
 
-import icalendar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from filiera.core.access import viewer_for
 from filiera.directory.forms import add_service_error
 from filiera.events import brokerage, services
+from filiera.events.calendar import agenda_calendar
 from filiera.events.forms import MeetingRequestForm, ParticipantForm
 from filiera.events.models import Event, FollowUp, Meeting, MeetingRequest
 
@@ -26,10 +26,10 @@ def _context(request, pk: int):
     viewer = viewer_for(request.user)
     event = get_object_or_404(services.visible_events(viewer).select_related("cluster"), pk=pk,
                               kind=Event.Kind.BROKERAGE)
-    registration = services.own_registration(viewer, event)
-    if registration is None or registration.status != "confirmed":
+    found = brokerage.taking_part(viewer, event)
+    if found is None:
         raise Http404(_("Only confirmed participants of this event take part in its meetings."))
-    return event, registration, brokerage.participant_of(registration) or brokerage.join_as_delegate(registration)
+    return event, *found
 
 
 @login_required
@@ -52,8 +52,8 @@ def marketplace(request, pk: int):
             return redirect("events:marketplace", pk=event.pk)
     others, received, sent = [], [], []
     if me:
-        exchanged = {r.receiver_id for r in me.sent_requests.all()} | {r.sender_id for r in me.received_requests.all()}
-        others = [(p, p.pk in exchanged) for p in brokerage.marketplace(event).exclude(pk=me.pk)]
+        asked = brokerage.exchanged(me)
+        others = [(p, p.pk in asked) for p in brokerage.marketplace(event).exclude(pk=me.pk)]
         received = me.received_requests.select_related("sender__registration", "sender__organisation")
         sent = me.sent_requests.select_related("receiver__registration", "receiver__organisation")
     return render(request, "events/marketplace.html", {
@@ -138,20 +138,8 @@ def agenda_pdf(request, pk: int):
 @login_required
 def agenda_ics(request, pk: int):
     event, _registration, me = _context(request, pk)
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Filiera//agenda//EN")
-    calendar.add("version", "2.0")
-    host = request.get_host()
-    for meeting in brokerage.agenda(me) if me else []:
-        entry = icalendar.Event()
-        entry.add("uid", f"meeting-{meeting.pk}@{host}")
-        entry.add("dtstamp", meeting.created_at)
-        entry.add("dtstart", meeting.slot.starts_at)
-        entry.add("dtend", meeting.slot.ends_at)
-        entry.add("summary", _("Meeting with %(names)s") % {"names": ", ".join(p.name for p in meeting.others)})
-        entry.add("location", f"{meeting.table.name} · {event.venue}" if event.venue else meeting.table.name)
-        entry.add("url", request.build_absolute_uri(reverse("events:agenda", args=[event.pk])))
-        calendar.add_component(entry)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    content = agenda_calendar(event, brokerage.agenda(me) if me else [],
+                              request.build_absolute_uri(reverse("events:agenda", args=[event.pk])))
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}-agenda.ics"'
     return response

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import icalendar
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from filiera.events.models import Event
 
 
-def event_calendar(event: Event, url: str) -> bytes:
-    """One VEVENT for the event, with a stable UID so that calendars update it rather than duplicate it."""
+def _calendar(product: str) -> icalendar.Calendar:
     calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Filiera//events//EN")
+    calendar.add("prodid", f"-//Filiera//{product}//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    entry = icalendar.Event()
+    return calendar
+
+
+def _uid(kind: str, pk: int) -> str:
+    """Stable, so that calendars update an entry rather than duplicate it."""
     host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "filiera"
-    entry.add("uid", f"event-{event.pk}@{host}")
+    return f"{kind}-{pk}@{host}"
+
+
+def event_calendar(event: Event, url: str) -> bytes:
+    """One VEVENT for the event."""
+    calendar = _calendar("events")
+    entry = icalendar.Event()
+    entry.add("uid", _uid("event", event.pk))
     entry.add("dtstamp", event.updated_at)
     entry.add("dtstart", event.starts_at)
     entry.add("dtend", event.ends_at)
@@ -30,4 +41,20 @@ def event_calendar(event: Event, url: str) -> bytes:
     entry.add("status", "CANCELLED" if event.status == Event.Status.CANCELLED else "CONFIRMED")
     entry.add("organizer", f"mailto:{settings.DEFAULT_FROM_EMAIL}", parameters={"cn": event.cluster.name})
     calendar.add_component(entry)
+    return calendar.to_ical()
+
+
+def agenda_calendar(event: Event, meetings, url: str) -> bytes:
+    """A participant's meetings (brokerage.agenda: each with its `others`), one VEVENT each."""
+    calendar = _calendar("agenda")
+    for meeting in meetings:
+        entry = icalendar.Event()
+        entry.add("uid", _uid("meeting", meeting.pk))
+        entry.add("dtstamp", meeting.created_at)
+        entry.add("dtstart", meeting.slot.starts_at)
+        entry.add("dtend", meeting.slot.ends_at)
+        entry.add("summary", _("Meeting with %(names)s") % {"names": ", ".join(p.name for p in meeting.others)})
+        entry.add("location", f"{meeting.table.name} · {event.venue}" if event.venue else meeting.table.name)
+        entry.add("url", url)
+        calendar.add_component(entry)
     return calendar.to_ical()

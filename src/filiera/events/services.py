@@ -269,6 +269,16 @@ def add_need(event: Event, *, actor: str, text: str, language: str = "en", user=
                                      created_by=user)
 
 
+def need_header() -> list[str]:
+    return [_("Voiced by"), _("Need"), _("Language"), _("Recorded")]
+
+
+def need_rows(event: Event):
+    """The export's rows of the needs voiced at an event, by actor."""
+    for need in event.voiced_needs.all():
+        yield [need.actor, need.text, need.language, timezone.localtime(need.created_at).strftime("%Y-%m-%d %H:%M")]
+
+
 def needs_by_actor(event: Event) -> list[tuple[str, list[VoicedNeed]]]:
     grouped: dict[str, list[VoicedNeed]] = {}
     for need in event.voiced_needs.all():

@@ -241,7 +241,4 @@ def needs_export(request, pk: int, fmt: str):
     if fmt not in FORMATS:
         raise Http404
     event = _event(request, pk)
-    rows = ([n.actor, n.text, n.language, timezone.localtime(n.created_at).strftime("%Y-%m-%d %H:%M")]
-            for n in event.voiced_needs.all())
-    return export_response(fmt, f"{event.slug}-needs", [_("Voiced by"), _("Need"), _("Language"), _("Recorded")],
-                           rows)
+    return export_response(fmt, f"{event.slug}-needs", services.need_header(), services.need_rows(event))

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from filiera.core.access import Viewer
-from filiera.core.models import Concept
+from filiera.core.models import Concept, label_in
 from filiera.directory.models import Opportunity, Organisation
 from filiera.matching.documents import (
     DOCUMENTS,
@@ -291,6 +291,19 @@ def search(viewer: Viewer, text: str, *, language: str | None = None, what: str 
     text, language = _check_search(text, language, what)
     filters = filters or SearchFilters()
     return _ranked(viewer, lambda wanted: _search_hits(text, language, what, filters, wanted), top)
+
+
+def organisations_among(text: str, organisation_ids, top: int = 5) -> list[tuple[int, list[str]]]:
+    """Of these organisations, those the engine finds for `text` (any language), best first, each with its reasons:
+    shared concepts (labels) and matched words. No visibility check: for callers that already show these
+    organisations (the brokerage marketplace shows its participants)."""
+    only = frozenset(key(ORGANISATION, pk) for pk in organisation_ids)
+    if not text.strip() or not only:
+        return []
+    hits = index_store.get().search(Query(text=text[:1000], kinds=(ORGANISATION,), top=top, only=only))
+    labels = dict(Concept.objects.filter(slug__in={s for h in hits for s in h.shared}).values_list("slug", "labels"))
+    return [(split_key(hit.key)[1], [label_in(labels.get(slug, {})) or slug for slug in hit.shared]
+             + [f"“{word}”" for word in hit.words]) for hit in hits]
 
 
 def ranked_ids(text: str, *, what: str, filters: SearchFilters | None = None, top: int = 1000) -> list[int]:

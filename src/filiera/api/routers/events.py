@@ -224,12 +224,10 @@ def _brokerage_event(request, event_id: int) -> Event:
 
 def _me(request, event: Event) -> Participant:
     """The caller's participant record at the event (404 when they take no part in its meetings)."""
-    current = signed_in_viewer(request)
-    registration = services.own_registration(current, event)
-    participant = brokerage.participant_of(registration) if registration else None
-    if participant is None or registration.status != Registration.Status.CONFIRMED:
+    found = brokerage.taking_part(signed_in_viewer(request), event)
+    if found is None or found[1] is None:
         raise Http404
-    return participant
+    return found[1]
 
 
 def _staff_event(request, event_id: int) -> Event:
