@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "filiera.directory",
     "filiera.matching",
     "filiera.events",
+    "filiera.projects",
     "filiera.api",
 ]
 

@@ -22,6 +22,7 @@ from filiera.api.routers import (
     opportunities,
     organisations,
     people,
+    projects,
     vocabulary,
 )
 from filiera.core.audit import acting_as
@@ -29,7 +30,8 @@ from filiera.core.audit import acting_as
 api = NinjaAPI(
     title="Filiera API",
     version="1",
-    description="Clusters, organisations, memberships, people, opportunities, value chains and concepts. "
+    description="Clusters, organisations, memberships, people, opportunities, events, funding calls, projects, "
+    "value chains and concepts. "
     "Authenticate with a personal token: `Authorization: Bearer <token>` (create one on your account page); "
     "without credentials you read what a visitor reads. Lists take `page` and `page_size` (at most 100) and answer "
     "`{\"items\": […], \"count\": total}`.",
@@ -45,6 +47,7 @@ api.add_router("/opportunities", opportunities.router)
 api.add_router("/events", events.router)
 api.add_router("", vocabulary.router)
 api.add_router("", matching.router)
+api.add_router("", projects.router)
 
 
 def attributed_to_caller(view_func):

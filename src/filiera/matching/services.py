@@ -325,6 +325,17 @@ def visible_source(viewer: Viewer, kind: str, object_id: int) -> Organisation | 
     return None
 
 
+def concepts_in(text: str, language: str | None = None) -> list[str]:
+    """The slugs of the vocabulary's concepts named in a text (any of our languages), in order of appearance: what
+    a funding call asks for, say. The language is detected when not given."""
+    if not text.strip():
+        return []
+    from filiera.matching.engine.text import detect_language
+
+    language = language or detect_language(text) or "en"
+    return [match.slug for match in index_store.tagger().tag(text, language)]
+
+
 def detected_language(text: str, language: str | None = None) -> str | None:
     return index_store.get().query_language(text, language)
 

@@ -54,9 +54,44 @@ The command acts with full rights; --user only names who the audit log records (
 """
 
 
+PARTICIPATIONS_HELP = """\
+Import projects and their partners from a CSV or XLSX file (a .gz file is decompressed first), one row per
+participation. All or nothing, like the organisation import: every problem is listed as "row N, column NAME:
+message", the exit code is 2 and nothing is imported. A second run of the same file changes nothing.
+
+Columns: project_ref, project_acronym, project_title, programme, start_date, end_date, total_cost,
+  eu_contribution, org_ref, role, org_contribution. Required: project_ref, org_ref.
+  project_ref   identifies the project (e.g. the CORDIS RCN); its columns repeat on each of its rows and must agree.
+  org_ref       an organisation's reference (the EU PIC), as imported with `filiera import organisations`. An
+                unknown one is an error on its row; with --create-missing an unverified placeholder organisation is
+                created instead (seen only by staff until its details are imported).
+  role          coordinator, partner (participant, beneficiary) or associated (third party); empty: partner.
+  dates         YYYY-MM-DD. Amounts in EUR, "." or "," as the decimal mark.
+Imported projects are public records (or, with --cluster, part of that cluster's portfolio); their status follows
+from their dates (running, closed). Empty cells never erase a value already there.
+"""
+
+CORDIS_HELP = """\
+Import projects and participants from the official CORDIS exports: the projects file (project.json / project.csv /
+project.xlsx) and the organizations file (organization.json / .csv / .xlsx). JSON, semicolon-separated CSV and XLSX
+are read. Organisations not yet in the directory are created from the export's details (name, type, SME flag,
+country, city, NUTS region, website); existing ones are left as they are. All or nothing, idempotent; problems are
+listed with their file, row (a JSON file: the object's position) and column.
+"""
+
+CALLS_HELP = """\
+Import funding calls from an EU Funding & Tenders topics file (JSON objects, one after another, possibly gzipped;
+a byte-order mark and Windows-1252 mojibake are repaired). A topic already imported is updated; calls entered by hand
+are never touched. All or nothing.
+"""
+
+
 class Command(BaseCommand):
     SUBCOMMANDS = {
         "organisations": "Import organisations from a CSV or XLSX file.",
+        "participations": "Import projects and their partners from a participations CSV or XLSX file.",
+        "cordis": "Import projects and participants from the official CORDIS exports.",
+        "calls": "Import funding calls from an EU Funding & Tenders topics file.",
     }
     help = "Import data from files. Sub-commands: " + ", ".join(SUBCOMMANDS) + ". See `filiera import WHAT --help`."
 
@@ -88,7 +123,7 @@ class Command(BaseCommand):
         except get_user_model().DoesNotExist as exc:
             raise CommandError(f"No user named {username!r}.") from exc
 
-    def write_report(self, report: ImportReport) -> None:
+    def write_report(self, report: ImportReport, limit: int | None = None) -> None:
         described = [report.file_format]
         if report.compressed:
             described.append("gzip-compressed")
@@ -97,21 +132,26 @@ class Command(BaseCommand):
         if report.delimiter:
             described.append("delimiter " + ("tab" if report.delimiter == "\t" else repr(report.delimiter)))
         if report.file_format:
-            self.stdout.write(f"{report.filename}: {', '.join(described)}; {len(report.rows)} rows.")
+            rows = report.row_count if hasattr(report, "row_count") else len(report.rows)
+            self.stdout.write(f"{report.filename}: {', '.join(described)}; {rows} rows.")
         for note in report.notes:
             self.stdout.write(f"Note: {note}")
-        sections = (("Warnings", report.warnings), ("Likely duplicates (warnings)", report.duplicates),
-                    ("Skipped rows (--skip-invalid)", report.skipped))
+        sections = (("Warnings", report.warnings), ("Likely duplicates (warnings)", getattr(report, "duplicates", [])),
+                    ("Skipped rows (--skip-invalid)", getattr(report, "skipped", [])))
         for title, problems in sections:
             if problems:
                 self.stdout.write(self.style.WARNING(f"{title} ({len(problems)}):"))
-                for problem in problems:
+                for problem in problems[:limit]:
                     self.stdout.write(f"  {problem}")
+                if limit is not None and len(problems) > limit:
+                    self.stdout.write(f"  … and {len(problems) - limit} more")
         if report.errors:
             self.stdout.flush()  # keep the two streams in order on a terminal
             self.stderr.write(f"Errors ({len(report.errors)}):")
-            for problem in report.errors:
+            for problem in report.errors[:limit]:
                 self.stderr.write(f"  {problem}")
+            if limit is not None and len(report.errors) > limit:
+                self.stderr.write(f"  … and {len(report.errors) - limit} more")
 
     # --- organisations ------------------------------------------------------------------------------------------
 
@@ -149,3 +189,77 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{report.summary()} ({report.seconds:.1f} s)"))
         else:
             self.stdout.write(f"Dry run, nothing was saved. {report.summary()} ({report.seconds:.1f} s)")
+
+    # --- projects -----------------------------------------------------------------------------------------------
+
+    PROBLEMS_SHOWN = 200  # a file of 100,000 participations may have as many problems; the first ones tell enough
+
+    def _project_options(self, parser) -> None:
+        parser.add_argument("--cluster", metavar="SLUG", help="the imported projects join this cluster's portfolio")
+        parser.add_argument("--dry-run", action="store_true", help="check and report, save nothing")
+        parser.add_argument("--user", metavar="USERNAME", help="who the audit log records as the author")
+
+    def _cluster(self, slug: str | None):
+        if not slug:
+            return None
+        cluster = Cluster.objects.filter(slug=slug).first()
+        if cluster is None:
+            raise CommandError(f"No cluster with the slug {slug!r}.")
+        return cluster
+
+    def _finish(self, report, label: str) -> None:
+        self.write_report(report, limit=self.PROBLEMS_SHOWN)
+        if report.errors:
+            raise CommandError(f"Nothing was imported: {len(report.errors)} problem(s) in {label}.",
+                               returncode=BAD_INPUT)
+        if report.applied:
+            self.stdout.write(self.style.SUCCESS(f"{report.summary()} ({report.seconds:.1f} s)"))
+        else:
+            self.stdout.write(f"Dry run, nothing was saved. {report.summary()} ({report.seconds:.1f} s)")
+
+    def add_participations_arguments(self, parser) -> None:
+        parser.add_argument("file", help="CSV, XLSX or gzip-compressed CSV file")
+        parser.add_argument("--create-missing", action="store_true",
+                            help="create an unverified placeholder for each unknown organisation reference")
+        self._project_options(parser)
+
+    def import_participations(self, *, file: str, create_missing: bool = False, cluster: str | None = None,
+                              dry_run: bool = False, user: str | None = None, **options) -> None:
+        from filiera.projects.importing import import_participations
+
+        target = self._cluster(cluster)
+        actor = self.acting_user(user)
+        report = import_participations(self.read_file(file), Path(file).name, create_missing=create_missing,
+                                       dry_run=dry_run, cluster=target, user=actor,
+                                       actor_label="" if actor else "import")
+        self._finish(report, file)
+
+    def add_cordis_arguments(self, parser) -> None:
+        parser.add_argument("--projects", required=True, metavar="FILE", help="CORDIS projects export")
+        parser.add_argument("--organizations", "--organisations", required=True, metavar="FILE",
+                            help="CORDIS organizations export")
+        self._project_options(parser)
+
+    def import_cordis(self, *, projects: str, organizations: str, cluster: str | None = None, dry_run: bool = False,
+                      user: str | None = None, **options) -> None:
+        from filiera.projects.importing import import_cordis
+
+        target = self._cluster(cluster)
+        actor = self.acting_user(user)
+        report = import_cordis(self.read_file(projects), Path(projects).name, self.read_file(organizations),
+                               Path(organizations).name, dry_run=dry_run, cluster=target, user=actor,
+                               actor_label="" if actor else "import")
+        self._finish(report, f"{projects} and {organizations}")
+
+    def add_calls_arguments(self, parser) -> None:
+        parser.add_argument("file", help="Funding & Tenders topics file (JSON, .gz accepted)")
+        parser.add_argument("--dry-run", action="store_true", help="check and report, save nothing")
+        parser.add_argument("--user", metavar="USERNAME", help="who the audit log records as the author")
+
+    def import_calls(self, *, file: str, dry_run: bool = False, user: str | None = None, **options) -> None:
+        from filiera.projects.importing import import_call_topics
+
+        actor = self.acting_user(user)
+        report = import_call_topics(self.read_file(file), Path(file).name, dry_run=dry_run, user=actor,
+                                    actor_label="" if actor else "import")
+        self._finish(report, file)
