@@ -307,3 +307,20 @@ def test_demo_refuses_to_load_in_production(settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="never loaded in production"):
         call_command("demo")
+
+
+def test_calls_and_projects(demo):
+    from filiera.projects.models import Call, Project
+
+    imported = Call.objects.filter(imported=True)
+    assert imported.count() == 19 and not imported.filter(title__contains="â€").exists()
+    assert Call.objects.filter(imported=False, cluster__slug="clust-er-health").exists()
+    alp = Project.objects.get(acronym="S3-4AlpClusters")
+    assert (alp.total_budget, alp.eu_contribution, str(alp.start_date), str(alp.end_date)) == (
+        2521964, 1929500, "2016-11-01", "2019-04-30")
+    health = Project.objects.filter(cluster__slug="clust-er-health")
+    assert set(health.values_list("status", flat=True)) >= {"idea", "proposal", "running"}
+    running = health.get(status="running")
+    active = Membership.objects.filter(cluster__slug="clust-er-health", status="active").values("organisation_id")
+    assert running.partners.count() == 4 and running.partners.exclude(organisation_id__in=active).count() == 0
+    assert running.work_packages.count() == 2

@@ -22,6 +22,7 @@ from filiera.core.vocabulary import sync_vocabulary
 from filiera.demo.generator import DemoPlan, build_plan, load
 from filiera.directory.models import Membership, Opportunity, Organisation, Person, bulk_saved, bulk_saving
 from filiera.events.models import Event, EventText, RegistrationQuestion
+from filiera.projects.models import Call, Project
 
 DEMO_ACTOR = "demo"
 ACCOUNT_EMAIL_DOMAIN = "filiera-demo.example"
@@ -197,6 +198,56 @@ def _events(clusters: dict[str, Cluster], today: datetime.date) -> None:
                                                 choices=question.get("choices", []))
 
 
+def _projects(clusters: dict[str, Cluster], organisations: dict[str, Organisation], today: datetime.date) -> None:
+    """Calls (the Horizon Europe health topics through the real importer, and calls entered by hand) and the
+    clusters' projects: those of the seed articles, and fictional ones whose partners are the clusters' members."""
+    from decimal import Decimal
+    from importlib import resources
+
+    from filiera.projects.importing import import_call_topics
+    from filiera.projects.models import Deliverable, Partner, WorkPackage
+
+    topics = (resources.files("filiera.demo") / "data" / "call_topics.json").read_bytes()
+    report = import_call_topics(topics, "call_topics.json",
+                                actor_label=DEMO_ACTOR)
+    assert not report.errors, report.errors
+    data = load("projects.json")
+    for spec in data["calls"]:
+        values = {k: v for k, v in spec.items() if k not in ("cluster", "deadline_in_days")}
+        Call.objects.create(cluster=clusters[spec["cluster"]], deadline=today + datetime.timedelta(
+            days=spec["deadline_in_days"]), **values)
+    for spec in data["projects"]:
+        cluster = clusters[spec["cluster"]]
+        if "start_date" in spec:
+            start, end = (datetime.date.fromisoformat(spec[k]) for k in ("start_date", "end_date"))
+        elif "start_in_days" in spec:
+            start = today + datetime.timedelta(days=spec["start_in_days"])
+            end = start + datetime.timedelta(days=round(spec["months"] * 30.44))
+        else:
+            start = end = None
+        money = {k: Decimal(spec[k]) for k in ("total_budget", "eu_contribution", "co_funding") if k in spec}
+        project = Project.objects.create(cluster=cluster, acronym=spec["acronym"], title=spec["title"],
+                                         programme=spec["programme"], status=spec["status"], start_date=start,
+                                         end_date=end, summary=spec.get("summary", ""), **money)
+        partners = [(organisations[slug], role) for slug, role in spec.get("partners", [])]
+        # Fictional projects: the first active members of the cluster of each kind (by name, so the demo is stable).
+        for kind, count in spec.get("members", {}).items():
+            chosen = Organisation.objects.filter(kind=kind, memberships__cluster=cluster,
+                                                 memberships__status=Membership.Status.ACTIVE).order_by("name")
+            partners += [(o, "coordinator" if not partners and i == 0 else "partner")
+                         for i, o in enumerate(chosen[:count])]
+        share = (money.get("eu_contribution") or 0) / max(1, len(partners))
+        for organisation, role in partners:
+            Partner.objects.create(project=project, organisation=organisation, role=role,
+                                   eu_contribution=round(share, 2) if money.get("eu_contribution") else None)
+        for number, wp in enumerate(spec.get("work_packages", []), start=1):
+            work_package = WorkPackage.objects.create(project=project, number=number, title=wp["title"])
+            for index, (title, due_in_days) in enumerate(wp["deliverables"], start=1):
+                due = today + datetime.timedelta(days=due_in_days)
+                Deliverable.objects.create(work_package=work_package, code=f"D{number}.{index}", title=title,
+                                           due_on=due, delivered_on=due if due_in_days < 0 else None)
+
+
 def load_demo(today: datetime.date | None = None) -> dict:
     """Load the whole demo in one transaction and return what was created. Call only when `demo_present()` is
     False: cluster and organisation slugs would collide."""
@@ -209,6 +260,7 @@ def load_demo(today: datetime.date | None = None) -> dict:
         organisations = _organisations(plan, clusters, concepts, chains, users)
         _opportunities(plan, organisations, clusters, concepts, chains, users)
         _events(clusters, today)
+        _projects(clusters, organisations, today)
     bulk_saved.send(sender=Organisation, ids=sorted(o.pk for o in organisations.values()))
     return summary(plan)
 
@@ -229,5 +281,7 @@ def summary(plan: DemoPlan) -> dict:
         "opportunities": len(plan.opportunities),
         "opportunity_languages": dict(Counter(o.language for o in plan.opportunities).most_common()),
         "events": Event.objects.count(),
+        "calls": Call.objects.count(),
+        "projects": Project.objects.count(),
         "accounts": len(demo_accounts()),
     }
