@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 .venv/bin/python bench/matching_scale.py --quick   # the full size: bench/matching_scale.py (about an hour)
 .venv/bin/python bench/scheduling.py   # S, M, L and XL: about ten minutes
 .venv/bin/python bench/consortium.py      # 300 candidates, 12 needs: a few seconds
+.venv/bin/python bench/partner_recommendation.py   # health H2020, learn before 2018, test after: a few seconds

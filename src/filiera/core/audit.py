@@ -43,7 +43,9 @@ def _jsonable(value):
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return str(value)
+        # One text per number ("300000" whether the database said 300000.00 or a form said 300000), so that an
+        # unchanged amount is not logged as a change.
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
     if isinstance(value, models.Model):
         return value.pk
     return value

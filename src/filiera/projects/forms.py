@@ -221,6 +221,14 @@ class ProposalForm(BootstrapFormMixin, forms.Form):
         self.fields["members"].queryset = candidates
 
 
+def _offer_organisations(field: forms.ModelChoiceField, organisations) -> None:
+    """The organisations the user represents; the only one chosen already (most users represent one)."""
+    field.queryset = organisations if organisations is not None else Organisation.objects.none()
+    if organisations is not None and len(organisations) == 1:
+        field.initial = organisations[0].pk
+        field.empty_label = None
+
+
 class PartnerSearchForm(BootstrapFormMixin, forms.Form):
     organisation = OrganisationChoice(label=_("Posted by"), queryset=Organisation.objects.none())
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -231,8 +239,7 @@ class PartnerSearchForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations if organisations is not None else \
-            Organisation.objects.none()
+        _offer_organisations(self.fields["organisation"], organisations)
 
 
 class InterestForm(BootstrapFormMixin, forms.Form):
@@ -242,5 +249,4 @@ class InterestForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations if organisations is not None else \
-            Organisation.objects.none()
+        _offer_organisations(self.fields["organisation"], organisations)

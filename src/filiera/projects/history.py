@@ -22,7 +22,7 @@ N(a, b) counts the ordered pairs of distinct members of one project with kinds a
 number of pairs, and M = 10 pseudo-pairs keep the lift of rare kinds near 1. An organisation without history gets
 the experienced organisations of the kinds that go with its own (the last two terms only).
 
-The weights (P, H, E, K) = (1, 0.5, 1, 0.25) were chosen on the health subset of H2020 on its years before 2018
+The weights (P, H, E, K) = (0.5, 0.5, 1, 0.25) were chosen on the health subset of H2020 on its years before 2018
 only (learn before 2016 or 2017, predict the partners of the projects of 2016–2017); bench/partner_recommendation.py
 measures them on the later projects, against the popularity baseline (`popular`).
 """
@@ -60,13 +60,13 @@ KIND_WORDS = {
 class Participation:
     project: str
     organisation: str
-    role: str = "partner"
+    role: str = "partner"  # kept for the services that read it back; the score does not use it
     start: datetime.date | None = None
 
 
 @dataclass(frozen=True)
 class Weights:
-    past_partner: float = 1.0  # P
+    past_partner: float = 0.5  # P
     two_hop: float = 0.5  # H
     experience: float = 1.0  # E
     kind: float = 0.25  # K, an exponent: 0 leaves the kinds out
@@ -89,10 +89,14 @@ class CollaborationHistory:
     kinds: dict[str, str]  # organisation -> kind, for the organisations given one
     kind_lift: dict[tuple[str, str], float]  # (kind, kind) -> lift, for every two kinds the history has seen
     kind_shares: dict[str, float]  # kind -> N(kind) / N: the chance that a partner in a project is of this kind
+    ties: dict[str, dict[str, int]] = field(init=False)  # the graph's weights as plain dicts, fast to walk
     strength: dict[str, float] = field(init=False)  # s(p)
+    experience: dict[str, float] = field(init=False)  # ln(1 + n(c))
 
     def __post_init__(self) -> None:
-        self.strength = dict(self.graph.degree(weight="weight"))
+        self.ties = {a: {b: data["weight"] for b, data in around.items()} for a, around in self.graph.adjacency()}
+        self.strength = {a: sum(around.values()) for a, around in self.ties.items()}
+        self.experience = {c: math.log1p(n) for c, n in self.projects.items()}
 
     @classmethod
     def from_participations(cls, participations: Iterable[Participation], kinds: dict[str, str] | None = None,
@@ -151,7 +155,12 @@ def _plural(n: int, word: str) -> str:
 
 
 def _ranked(scores: dict[str, float], top: int) -> list[tuple[str, float]]:
-    return heapq.nsmallest(top, ((c, s) for c, s in scores.items() if s > 0), key=lambda cs: (-cs[1], cs[0]))
+    """The `top` best (id, score) with a positive score, best first, ties by id."""
+    if top <= 0:
+        return []
+    lowest = min(heapq.nlargest(top, scores.values()), default=0.0)
+    best = [(c, s) for c, s in scores.items() if s >= lowest and s > 0]
+    return sorted(best, key=lambda cs: (-cs[1], cs[0]))[:top]
 
 
 def recommend(history: CollaborationHistory, organisation: str, top: int = 20, exclude: Collection[str] = (),
@@ -159,43 +168,44 @@ def recommend(history: CollaborationHistory, organisation: str, top: int = 20, e
               weights: Weights = WEIGHTS) -> list[Recommendation]:
     """The best `top` partners for `organisation` by the score of the module's docstring, best first (ties by id),
     never itself nor one of `exclude`; only of `kinds` when given; without its past partners when
-    `include_past_partners` is false. `kind` is the organisation's kind when the history does not know it."""
+    `include_past_partners` is false. `kind`, when given, is the organisation's kind (for one the history does not
+    know); otherwise the history's."""
     own_kind = kind or history.kind_of(organisation)
-    graph = history.graph
-    past = graph.adj[organisation] if organisation in graph else {}
-    direct = {p: data["weight"] for p, data in past.items()}
+    direct = history.ties.get(organisation, {})
     two_hop: dict[str, float] = defaultdict(float)
-    through: Counter[str] = Counter()
     for p, w in direct.items():
         share = w / history.strength[p]
-        for c, data in graph.adj[p].items():
-            if c != organisation:
-                two_hop[c] += share * data["weight"]
-                through[c] += 1
+        for c, w_pc in history.ties[p].items():
+            two_hop[c] += share * w_pc
     wanted = set(kinds) if kinds is not None else None
     skip = set(exclude) | {organisation}
     if not include_past_partners:
         skip |= set(direct)
     lifts: dict[str, float] = {}
     scores: dict[str, float] = {}
-    for c, n in history.projects.items():
+    for c, experience in history.experience.items():
         if c in skip:
             continue
-        kind_c = history.kind_of(c)
+        kind_c = history.kinds.get(c, UNKNOWN)
         if wanted is not None and kind_c not in wanted:
             continue
         if kind_c not in lifts:
-            lifts[kind_c] = history.lift(own_kind, kind_c) ** weights.kind if weights.kind else 1.0
-        scores[c] = (weights.past_partner * math.log1p(direct.get(c, 0)) + weights.two_hop * two_hop.get(c, 0.0)
-                     + weights.experience * math.log1p(n)) * lifts[kind_c]
+            lifts[kind_c] = history.lift(own_kind, kind_c) ** weights.kind
+        score = weights.experience * experience
+        if c in two_hop:
+            score += weights.two_hop * two_hop[c]
+        if c in direct:
+            score += weights.past_partner * math.log1p(direct[c])
+        scores[c] = score * lifts[kind_c]
     partner_kinds = Counter(history.kind_of(p) for p in direct)
     result = []
     for c, score in _ranked(scores, top):
         reasons = []
         if c in direct:
             reasons.append(f"worked with you in {_plural(direct[c], 'project')}")
-        if through[c]:
-            reasons.append(f"worked with {through[c]} of your past partners")
+        through = len(direct.keys() & history.ties[c].keys())
+        if through:
+            reasons.append(f"worked with {through} of your past partners")
         kind_c = history.kind_of(c)
         if weights.kind and kind_c != UNKNOWN and history.lift(own_kind, kind_c) >= KIND_REASON_LIFT:
             if direct and partner_kinds[kind_c] / len(direct) >= history.kind_shares.get(kind_c, 1.0):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from filiera.core.access import Viewer, live_statuses
+from filiera.core.access import Viewer
 from filiera.core.models import Cluster, ClusterRole, Concept, ValueChain
 from filiera.directory.models import Membership, Opportunity, Organisation, OrganisationKind, Person
 from filiera.directory.services import save_opportunity
@@ -41,6 +41,7 @@ CALL_FIELDS = ("identifier", "title", "programme", "call_identifier", "action_ty
                "status", "opens_on", "deadline", "budget_min", "budget_max", "expected_grants", "min_partners",
                "max_partners", "min_countries", "required_kinds")
 REMINDER_AHEAD = datetime.timedelta(days=14)
+MIN_NEED_WEIGHT = 0.1
 
 
 # --- who sees what -------------------------------------------------------------------------------------------------
@@ -80,7 +81,8 @@ def _require_edit(viewer: Viewer, project: Project) -> None:
 
 
 def member_ids(cluster: Cluster) -> QuerySet:
-    return Membership.objects.filter(cluster=cluster, status__in=live_statuses()).values("organisation_id")
+    """The cluster's active members: whose projects make its portfolio (as its KPIs count members)."""
+    return Membership.objects.filter(cluster=cluster, status=Membership.Status.ACTIVE).values("organisation_id")
 
 
 def portfolio(cluster: Cluster) -> QuerySet:
@@ -419,6 +421,10 @@ def save_call(viewer: Viewer, data: dict, *, call: Call | None = None, cluster: 
 
 def set_needs(call: Call, needs: list[tuple[Concept, float]]) -> None:
     wanted = {concept.pk: weight for concept, weight in needs}
+    low = [concept.slug for concept, weight in needs if not weight >= MIN_NEED_WEIGHT]
+    if low:
+        raise ValidationError({"needs": _("The weight of %(concepts)s must be at least %(min)s.")
+                               % {"concepts": ", ".join(low), "min": MIN_NEED_WEIGHT}})
     for need in call.call_needs.all():
         if need.concept_id not in wanted:
             need.delete()
@@ -503,9 +509,11 @@ def express_interest(viewer: Viewer, search: PartnerSearch, organisation: Organi
                       .values_list("email", flat=True))
     if recipients:
         link = reverse("projects:call", args=[search.call_id])
-        transaction.on_commit(lambda: send_mail(
-            _("%(org)s is interested in “%(title)s”") % {"org": organisation.name, "title": search.opportunity.title},
-            f"{message.strip()}\n\n{link}", None, sorted(recipients)))
+        subject = _("%(org)s is interested in “%(title)s”") % {"org": organisation.name,
+                                                               "title": search.opportunity.title}
+        # One message per recipient: the poster's representatives and the followers do not see each other's address.
+        messages = [(subject, f"{message.strip()}\n\n{link}", None, [address]) for address in sorted(recipients)]
+        transaction.on_commit(lambda: send_mass_mail(messages))
     return interest
 
 
@@ -617,6 +625,7 @@ def save_as_proposal(viewer: Viewer, cluster: Cluster, call: Call, organisations
                   .values_list("pk", flat=True))
     if any(o.pk not in allowed for o in organisations):
         raise ValidationError(_("A consortium is made of active members of the cluster or its network."))
+    organisations = list(dict.fromkeys(organisations))  # a member listed twice is one partner
     if coordinator is not None and coordinator not in organisations:
         raise ValidationError(_("The coordinator must be one of the partners."))
     project = save_project(viewer, cluster, {

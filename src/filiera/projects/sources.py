@@ -277,6 +277,16 @@ def _activity_type(file: _File, row: int, cells: dict) -> str:
     return types[0] if types else ""
 
 
+def _country(file: _File, row: int, cells: dict) -> str:
+    # The same rows repeat the country too ("FI;FI"): one country is what it means.
+    countries = list(dict.fromkeys(part.strip() for part in file.text(row, cells, "country").split(";")
+                                   if part.strip()))
+    if len(countries) > 1:
+        file.warning(row, "country", _("several countries (%(countries)s); the first is kept.")
+                     % {"countries": ", ".join(countries)})
+    return countries[0] if countries else ""
+
+
 def _read_organisations(file: _File, files: CordisFiles, project_refs: set[str] | None) -> None:
     file.require_columns("projectID", "organisationID", "name")
     if not file.rows:
@@ -308,7 +318,7 @@ def _read_organisations(file: _File, files: CordisFiles, project_refs: set[str] 
             short_name=file.text(number, cells, "shortName"),
             cordis_type=_activity_type(file, number, cells),
             is_sme=bool(is_sme),
-            country=file.text(number, cells, "country"),
+            country=_country(file, number, cells),
             city=file.text(number, cells, "city"),
             postcode=file.text(number, cells, "postCode"),
             region=file.text(number, cells, "nutsCode"),

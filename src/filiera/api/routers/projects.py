@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -382,8 +383,9 @@ def _editable_project(request, project_id: int) -> Project:
     return project
 
 
-def _organisations(ids: list[int]) -> list[Organisation]:
-    found = Organisation.objects.in_bulk(ids)
+def _organisations(current: Viewer, ids: list[int]) -> list[Organisation]:
+    """The organisations, in order, if the caller may see each; one it may not see is as unknown as a missing one."""
+    found = current.visible_organisations_among(ids).in_bulk()
     missing = [i for i in ids if i not in found]
     if missing:
         raise ValidationError({"organisation": [f"Unknown organisation: {', '.join(map(str, missing))}"]})
@@ -550,7 +552,7 @@ def add_partner(request, project_id: int, payload: PartnerIn):
     """Adds the organisation as a partner, or changes its role and budget if it is one already."""
     current = signed_in_viewer(request)
     project = _editable_project(request, project_id)
-    organisation = _organisations([payload.organisation])[0]
+    organisation = _organisations(current, [payload.organisation])[0]
     return Status(201, services.save_partner(current, project, organisation, role=payload.role, budget=payload.budget,
                                              eu_contribution=payload.eu_contribution))
 
@@ -570,7 +572,10 @@ def add_work_package(request, project_id: int, payload: WorkPackageIn):
     current = signed_in_viewer(request)
     project = _editable_project(request, project_id)
     data = payload.dict()
-    data["lead"] = get_object_or_404(Partner, pk=data["lead"], project=project) if data["lead"] else None
+    if data["lead"]:
+        data["lead"] = Partner.objects.filter(pk=data["lead"]).first()
+        if data["lead"] is None:
+            raise ValidationError({"lead": [_("The lead must be a partner of this project.")]})
     return Status(201, services.save_work_package(current, project, data))
 
 
@@ -623,9 +628,9 @@ def build_consortia(request, slug: str, payload: BuilderIn):
     cluster = _cluster_for(current, slug)
     call = get_object_or_404(Call, pk=payload.call)
     request_input = services.BuilderInput(
-        call=call, coordinator=_organisations([payload.coordinator])[0] if payload.coordinator else None,
-        include=_organisations(payload.include), exclude=_organisations(payload.exclude), min_size=payload.min_size,
-        max_size=payload.max_size, max_per_country=payload.max_per_country, network=payload.network)
+        call=call, coordinator=_organisations(current, [payload.coordinator])[0] if payload.coordinator else None,
+        include=_organisations(current, payload.include), exclude=_organisations(current, payload.exclude),
+        min_size=payload.min_size, max_size=payload.max_size, max_per_country=payload.max_per_country, network=payload.network)
     alternatives = services.build_consortia(current, cluster, request_input, alternatives=payload.alternatives)
     return [{"members": [{"id": o.pk, "name": o.name, "kind": o.kind, "country": o.country}
                          for o in alt.organisations],
@@ -642,8 +647,8 @@ def save_proposal(request, slug: str, payload: ProposalIn):
     current = signed_in_viewer(request)
     cluster = _cluster_for(current, slug)
     call = get_object_or_404(Call, pk=payload.call)
-    members = _organisations(payload.members)
-    coordinator = _organisations([payload.coordinator])[0] if payload.coordinator else None
+    members = _organisations(current, payload.members)
+    coordinator = _organisations(current, [payload.coordinator])[0] if payload.coordinator else None
     project = services.save_as_proposal(current, cluster, call, members, coordinator=coordinator,
                                         acronym=payload.acronym, user=request.auth)
     return Status(201, project)
