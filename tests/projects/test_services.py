@@ -5,6 +5,7 @@ text, and the consortium builder saved as a proposal."""
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -222,3 +223,38 @@ def test_partner_searches_followers_and_interests(call, org_a, member, outsider_
     with pytest.raises(PermissionDenied):
         services.express_interest(viewer_for(outsider), search, org_b, "Not mine")
     assert AuditEntry.objects.filter(model="projects.expressionofinterest", organisation_id=org_b.pk).exists()
+
+
+@pytest.mark.django_db
+def test_partners_from_what_it_does_and_whom_it_worked_with(cluster_a, project_a, org_a, hospital_a, university_a,
+                                                            org_b):
+    from django.core.management import call_command
+
+    from filiera.core.vocabulary import sync_vocabulary
+    from filiera.matching.services import rebuild_index
+
+    # The hospital (org_a's past partner) worked with the university: a partner of a partner.
+    earlier = Project.objects.create(acronym="EARLIER", status=Project.Status.CLOSED,
+                                     start_date=datetime.date(2019, 1, 1))
+    Partner.objects.create(project=earlier, organisation=hospital_a, role=Partner.Role.COORDINATOR)
+    Partner.objects.create(project=earlier, organisation=university_a)
+    hidden = Organisation.objects.create(slug="hidden", name="Hidden Labs", kind="research_centre", country="FR",
+                                         visibility="private")
+    Partner.objects.create(project=earlier, organisation=hidden)
+    sync_vocabulary()
+    rebuild_index()
+    matches = services.partners_for(viewer_for(None), org_a, top=10)
+    by_name = {m.object.name: m for m in matches}
+    assert "worked with 1 of your past partners" in by_name["Università di Bologna"].reasons
+    assert "worked with you in 1 project" in by_name["Policlinico di Sant'Orsola"].reasons
+    assert "Hidden Labs" not in by_name and org_a.name not in by_name  # a private profile; itself
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+    abroad = services.partners_for(viewer_for(None), org_a, top=10, international=True)
+    assert all(m.object.country != "IT" for m in abroad)
+
+    out = io.StringIO()
+    call_command("recommend", "--for-org", "medsense", "--top", "5", stdout=out)
+    assert "worked with 1 of your past partners" in out.getvalue()
+    out = io.StringIO()
+    call_command("recommend", "--for-org", "medsense", "--top", "5", "--no-history", stdout=out)
+    assert "past partners" not in out.getvalue()

@@ -23,6 +23,7 @@ from filiera.core.models import Cluster, ClusterRole, Concept, ValueChain
 from filiera.directory.models import Membership, Opportunity, Organisation, OrganisationKind, Person
 from filiera.directory.services import save_opportunity
 from filiera.projects import consortium as engine
+from filiera.projects import history
 from filiera.projects.models import (
     Call,
     CallNeed,
@@ -636,3 +637,48 @@ def save_as_proposal(viewer: Viewer, cluster: Cluster, call: Call, organisations
             else Partner.Role.PARTNER
         Partner.objects.create(project=project, organisation=organisation, role=role)
     return project
+
+
+# --- partners from the collaboration history ---------------------------------------------------------------------
+
+FUSION_K = 60  # reciprocal rank fusion's constant: a list's top ranks count, its long tail barely
+
+
+def collaboration_history() -> history.CollaborationHistory:
+    """Who took part in which project, from every project on the platform (imported records included)."""
+    rows = Partner.objects.values_list("project_id", "organisation_id", "role", "project__start_date")
+    participations = [history.Participation(str(project), str(organisation), role, start)
+                      for project, organisation, role, start in rows.iterator(chunk_size=5000)]
+    kinds = {str(pk): kind for pk, kind in Organisation.objects.filter(participations__isnull=False)
+             .values_list("pk", "kind").distinct()}
+    return history.CollaborationHistory.from_participations(participations, kinds)
+
+
+def partners_for(viewer: Viewer, organisation: Organisation, top: int = 10, *, international: bool = False):
+    """Partners for an organisation from both what it does (the matching engine: complementary competences,
+    another helix) and whom it has worked with (the collaboration history: past partners' partners, the kinds its
+    consortia include), fused by reciprocal rank. Each match carries the reasons of both; only organisations the
+    viewer may see."""
+    from filiera.matching.documents import ORGANISATION
+    from filiera.matching.services import Match, recommend_partners
+
+    pool = max(3 * top, 30)
+    by_content = recommend_partners(viewer, organisation, pool, international=international)
+    past = history.recommend(collaboration_history(), str(organisation.pk), top=pool, kind=organisation.kind)
+    visible = viewer.visible_organisations_among([int(r.organisation) for r in past]).in_bulk()
+    by_history = [(visible[int(r.organisation)], r.reasons) for r in past if int(r.organisation) in visible]
+    if international:
+        by_history = [(o, reasons) for o, reasons in by_history if o.country != organisation.country]
+    fused: dict[int, float] = defaultdict(float)
+    matches: dict[int, Match] = {}
+    for rank, match in enumerate(by_content):
+        fused[match.object.pk] += 1 / (FUSION_K + rank)
+        matches[match.object.pk] = match
+    for rank, (partner, reasons) in enumerate(by_history):
+        fused[partner.pk] += 1 / (FUSION_K + rank)
+        match = matches.setdefault(partner.pk, Match(kind=ORGANISATION, object=partner, score=0.0))
+        match.reasons = [*match.reasons, *reasons]
+    best = sorted(fused, key=lambda pk: (-fused[pk], matches[pk].object.name))[:top]
+    for pk in best:
+        matches[pk].score = round(fused[pk] * FUSION_K / 2, 4)  # 1.0 for the top of both lists
+    return [matches[pk] for pk in best]

@@ -630,7 +630,8 @@ def build_consortia(request, slug: str, payload: BuilderIn):
     request_input = services.BuilderInput(
         call=call, coordinator=_organisations(current, [payload.coordinator])[0] if payload.coordinator else None,
         include=_organisations(current, payload.include), exclude=_organisations(current, payload.exclude),
-        min_size=payload.min_size, max_size=payload.max_size, max_per_country=payload.max_per_country, network=payload.network)
+        min_size=payload.min_size, max_size=payload.max_size, max_per_country=payload.max_per_country,
+        network=payload.network)
     alternatives = services.build_consortia(current, cluster, request_input, alternatives=payload.alternatives)
     return [{"members": [{"id": o.pk, "name": o.name, "kind": o.kind, "country": o.country}
                          for o in alt.organisations],

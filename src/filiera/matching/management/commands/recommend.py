@@ -1,5 +1,5 @@
-"""`filiera recommend --for-org REF | --for-opportunity ID`: partners for an organisation, or the organisations and
-opportunities that answer an opportunity."""
+"""`filiera recommend --for-org REF | --for-opportunity ID`: partners for an organisation (from what it does and from
+its collaboration history), or the organisations and opportunities that answer an opportunity."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.db.models import Q
 from filiera.directory.models import Opportunity, Organisation
 from filiera.matching.management.commands._common import MatchingCommand, UsageError
 from filiera.matching.services import MatchingError, recommend_for_opportunity, recommend_partners
+from filiera.projects.services import partners_for
 
 
 class Command(MatchingCommand):
@@ -19,6 +20,9 @@ class Command(MatchingCommand):
         target.add_argument("--for-opportunity", default="", help="The opportunity's id.")
         parser.add_argument("--eu-call", action="store_true",
                             help="Partners for an EU call: prefer organisations from other countries.")
+        parser.add_argument("--no-history", action="store_true",
+                            help="Partners from the matching engine only, without the collaboration history (past "
+                                 "partners' partners, the kinds of partner its consortia include).")
         self.add_common(parser)
 
     def handle(self, *args, **options):
@@ -31,7 +35,11 @@ class Command(MatchingCommand):
                 organisation = Organisation.objects.filter(Q(ref=ref) | Q(slug=ref)).first()
                 if organisation is None or not viewer.can_see_organisation(organisation):
                     raise UsageError(f"unknown organisation {ref!r} (give its reference or slug)")
-                matches = recommend_partners(viewer, organisation, options["top"], international=options["eu_call"])
+                if options["no_history"]:
+                    matches = recommend_partners(viewer, organisation, options["top"],
+                                                 international=options["eu_call"])
+                else:
+                    matches = partners_for(viewer, organisation, options["top"], international=options["eu_call"])
             elif options["for_opportunity"]:
                 raw = options["for_opportunity"].strip()
                 opportunity = Opportunity.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
