@@ -5,6 +5,7 @@ pages of calls (partner searches, following, interest) and projects."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 
@@ -218,3 +219,40 @@ def test_the_public_lists_of_calls_and_projects(client, as_user, call, project_a
     assert as_user(member).get(f"/projects/{project_a.pk}/").status_code == 200
     html = client.get(f"/projects/{public_record.pk}/").content.decode()
     assert "MedSense" in html and ("1.929.500" in html or "1,929,500" in html)
+
+
+PARTICIPATIONS = (
+    "project_ref,project_acronym,programme,start_date,end_date,total_cost,eu_contribution,org_ref,role,org_contribution\n"
+    "9001,VITA,Horizon Europe,2024-01-01,2026-12-31,3000000,2500000,PIC-A,coordinator,800000\n"
+    "9001,VITA,Horizon Europe,2024-01-01,2026-12-31,3000000,2500000,PIC-X,participant,400000\n"
+)
+
+
+@pytest.mark.django_db
+def test_staff_import_participations_with_a_preview_and_a_confirmation(as_user, staff, observer, outsider, org_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    org_a.ref = "PIC-A"
+    org_a.save()
+    url = "/c/alpha/projects/import/"
+    assert as_user(observer).get(url).status_code == 404
+    assert as_user(outsider).get(url).status_code == 404
+
+    def upload(**extra):
+        return {"what": "participations", "file": SimpleUploadedFile("vita.csv", PARTICIPATIONS.encode()), **extra}
+
+    staff_client = as_user(staff)
+    response = staff_client.post(url, upload())
+    html = response.content.decode()
+    assert "row 3, column org_ref" in html and "PIC-X" in html and 'name="token"' not in html
+    assert not Project.objects.exists()
+    response = staff_client.post(url, upload(create_missing="on"))
+    html = response.content.decode()
+    assert "Would import: projects 1 to create" in html and not Project.objects.exists()
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    assert as_user(outsider).post("/c/beta/projects/import/", {"token": token}).status_code == 400
+    response = staff_client.post(url, {"token": token}, follow=True)
+    assert "Imported: projects 1 created" in response.content.decode()
+    project = Project.objects.get(ref="9001")
+    assert project.cluster.slug == "alpha" and project.partners.count() == 2
+    assert staff_client.post(url, {"token": token}).status_code == 400  # once only

@@ -360,8 +360,12 @@ def _plan(report, projects, participations, organisations, create_missing, clust
         # Empty cells never erase: a value entered by staff stays when the file does not know it.
         changes = {name: value for name, value in values.items()
                    if value not in (None, "") and getattr(project, name) != value}
-        if cluster is not None and project.cluster_id is None:
-            changes["cluster_id"] = cluster.pk
+        if cluster is not None and project.cluster_id is None and changes:
+            # A public record is everyone's: a cluster's import counts it in the portfolio (through its members)
+            # but neither changes it nor takes it private.
+            report.warnings.append(Problem(_("project %(ref)s is a public record; it was left as it is.")
+                                           % {"ref": ref}, row=record.row))
+            changes = {}
         if changes:
             changed_projects.append((project, changes))
             report.projects_updated += 1

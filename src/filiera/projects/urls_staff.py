@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from filiera.projects import staff_views
+from filiera.projects import import_views, staff_views
 
 app_name = "projects_staff"
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("calls/<int:pk>/edit/", staff_views.call_edit, name="call_edit"),
     path("builder/", staff_views.builder, name="builder"),
     path("builder/save/", staff_views.builder_save, name="builder_save"),
+    path("import/", import_views.import_projects, name="import"),
 ]
