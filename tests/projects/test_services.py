@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 
 from filiera.core.access import viewer_for
 from filiera.core.models import AuditEntry, Concept, ValueChain
@@ -119,8 +120,9 @@ def test_deliverable_reminders_go_once_to_the_staff(project_a, staff, manager, o
                                       due_on=datetime.date.today() - datetime.timedelta(days=3))
     Deliverable.objects.create(work_package=project_a.work_packages.get(), code="D1.3", title="Far away",
                                due_on=datetime.date.today() + datetime.timedelta(days=90))
-    assert services.send_deliverable_reminders(dry_run=True) == 2
-    assert not mail.outbox
+    out = io.StringIO()
+    call_command("deliverable_reminders", "--dry-run", stdout=out)
+    assert out.getvalue().strip() == "would remind of 2 deliverables" and not mail.outbox
     assert services.send_deliverable_reminders() == 2
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -228,8 +230,6 @@ def test_partner_searches_followers_and_interests(call, org_a, member, outsider_
 @pytest.mark.django_db
 def test_partners_from_what_it_does_and_whom_it_worked_with(cluster_a, project_a, org_a, hospital_a, university_a,
                                                             org_b):
-    from django.core.management import call_command
-
     from filiera.core.vocabulary import sync_vocabulary
     from filiera.matching.services import rebuild_index
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -186,8 +187,6 @@ def project_remove(request, pk: int, what: str, item: int):
         services.remove_document(request.viewer, get_object_or_404(ProjectDocument, pk=item, project=project))
     elif what == "delivered":
         deliverable = get_object_or_404(Deliverable, pk=item, work_package__project=project)
-        from django.utils import timezone
-
         services.save_deliverable(request.viewer, deliverable.work_package,
                                   {"delivered_on": None if deliverable.delivered_on else timezone.localdate()},
                                   deliverable=deliverable)
