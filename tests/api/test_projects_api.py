@@ -797,7 +797,8 @@ PROJECT_ROUTES = {
     "/api/calls/{call_id}": {"get", "patch"},
     "/api/calls/{call_id}/partner-searches": {"get", "post"},
     "/api/partner-searches/{search_id}/follow": {"post", "delete"},
-    "/api/partner-searches/{search_id}/interests": {"post"},
+    "/api/partner-searches/{search_id}/interests": {"get", "post"},
+    "/api/interests/{interest_id}/{decision}": {"post"},
     "/api/projects": {"get", "post"},
     "/api/projects/{project_id}": {"get", "patch"},
     "/api/projects/{project_id}/status": {"post"},
@@ -822,3 +823,19 @@ def test_the_openapi_document_lists_the_projects_routes(client):
     assert {p["name"] for p in paths["/api/projects"]["get"]["parameters"]} >= {"q", "status", "programme",
                                                                                "cluster", "page"}
     assert {p["name"] for p in paths["/api/calls"]["get"]["parameters"]} >= {"q", "programme", "open_only"}
+
+
+@pytest.mark.django_db
+def test_the_poster_reads_and_answers_the_interests_through_the_api(as_token, call, member, org_a, outsider_member,
+                                                                    org_b):
+    search = as_token(member).post(f"/api/calls/{call.pk}/partner-searches", {
+        "organisation": org_a.pk, "title": "Hospital wanted", "summary": "For the pilots"}, **JSON).json()
+    interest = as_token(outsider_member).post(f"/api/partner-searches/{search['id']}/interests", {
+        "organisation": org_b.pk, "message": "Robots"}, **JSON).json()
+    assert as_token(outsider_member).get(f"/api/partner-searches/{search['id']}/interests").status_code == 403
+    listed = as_token(member).get(f"/api/partner-searches/{search['id']}/interests")
+    assert [i["message"] for i in listed.json()] == ["Robots"]
+    assert as_token(outsider_member).post(f"/api/interests/{interest['id']}/accept").status_code == 403
+    answered = as_token(member).post(f"/api/interests/{interest['id']}/decline")
+    assert answered.status_code == 200 and answered.json()["status"] == "declined"
+    assert as_token(member).post(f"/api/interests/{interest['id']}/maybe").status_code == 422

@@ -256,3 +256,27 @@ def test_staff_import_participations_with_a_preview_and_a_confirmation(as_user, 
     project = Project.objects.get(ref="9001")
     assert project.cluster.slug == "alpha" and project.partners.count() == 2
     assert staff_client.post(url, {"token": token}).status_code == 400  # once only
+
+
+@pytest.mark.django_db
+def test_the_poster_accepts_or_declines_the_interests_received(as_user, call, member, org_a, outsider_member,
+                                                               org_b, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    as_user(member).post(f"/calls/{call.pk}/", {"organisation": org_a.pk, "title": "Hospital wanted",
+                                                "summary": "For the pilots", "visibility": "public"})
+    search = PartnerSearch.objects.get()
+    as_user(outsider_member).post(f"/calls/searches/{search.pk}/interest/", {"organisation": org_b.pk,
+                                                                            "message": "Robots for the pilots"})
+    interest = search.interests.get()
+    assert "Robots for the pilots" not in as_user(outsider_member).get(f"/calls/{call.pk}/").content.decode()
+    html = as_user(member).get(f"/calls/{call.pk}/").content.decode()
+    assert "Expressions of interest received" in html and "Robots for the pilots" in html
+    assert as_user(outsider_member).post(f"/calls/interests/{interest.pk}/accept/").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_user(member).post(f"/calls/interests/{interest.pk}/accept/", follow=True)
+    assert "You accepted the interest of Velfærd Robotics ApS." in response.content.decode()
+    interest.refresh_from_db()
+    assert interest.status == "accepted"
+    assert mail.outbox[-1].to == ["outsidermember@example.org"] and "accepted" in mail.outbox[-1].subject
+    assert as_user(member).post(f"/calls/interests/{interest.pk}/maybe/").status_code == 404

@@ -518,6 +518,33 @@ def express_interest(viewer: Viewer, search: PartnerSearch, organisation: Organi
     return interest
 
 
+def interests_for_poster(viewer: Viewer, search: PartnerSearch) -> QuerySet:
+    """The expressions of interest a search received: for its organisation's representatives (and admins) only."""
+    if not (viewer.is_admin or viewer.represents(search.opportunity.organisation_id)):
+        return ExpressionOfInterest.objects.none()
+    return search.interests.select_related("organisation", "author")
+
+
+@transaction.atomic
+def answer_interest(viewer: Viewer, interest: ExpressionOfInterest, accept: bool) -> ExpressionOfInterest:
+    """The poster accepts or declines an expression of interest; whoever sent it hears of it by email."""
+    search = interest.search
+    if not (viewer.is_admin or viewer.represents(search.opportunity.organisation_id)):
+        raise PermissionDenied
+    interest.status = ExpressionOfInterest.Status.ACCEPTED if accept else ExpressionOfInterest.Status.DECLINED
+    interest.save(update_fields=["status"])
+    author = interest.author
+    if author is not None and author.email:
+        poster = search.opportunity.organisation.name
+        with override(getattr(author, "language", None) or "en"):
+            subject = (_("%(org)s accepted your interest in “%(title)s”") if accept else
+                       _("%(org)s declined your interest in “%(title)s”")) % {"org": poster,
+                                                                             "title": search.opportunity.title}
+        link = reverse("projects:call", args=[search.call_id])
+        transaction.on_commit(lambda: send_mail(subject, link, None, [author.email]))
+    return interest
+
+
 # --- the consortium builder ----------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("calls/<int:pk>/", views.call_detail, name="call"),
     path("calls/searches/<int:pk>/follow/", views.follow, name="follow"),
     path("calls/searches/<int:pk>/interest/", views.interest, name="interest"),
+    path("calls/interests/<int:pk>/<str:decision>/", views.answer, name="answer"),
     path("projects/", views.project_list, name="list"),
     path("projects/<int:pk>/", views.project_detail, name="project"),
 ]

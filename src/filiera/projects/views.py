@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +19,7 @@ from filiera.directory.forms import add_service_error
 from filiera.directory.models import Organisation, OrganisationKind
 from filiera.projects import services
 from filiera.projects.forms import InterestForm, PartnerSearchForm
-from filiera.projects.models import Call, PartnerSearch
+from filiera.projects.models import Call, ExpressionOfInterest, PartnerSearch
 
 PAGE_SIZE = 30
 
@@ -47,7 +48,9 @@ def _own_organisations(viewer):
 def call_detail(request, pk: int):
     call = get_object_or_404(Call, pk=pk)
     viewer = viewer_for(request.user)
-    searches = services.visible_searches(viewer, call).prefetch_related("followers")
+    searches = list(services.visible_searches(viewer, call).prefetch_related("followers"))
+    for search in searches:  # what the poster received (nothing for anyone else)
+        search.received = list(services.interests_for_poster(viewer, search))
     own = _own_organisations(viewer)
     form = PartnerSearchForm(request.POST or None, organisations=own)
     if request.method == "POST":
@@ -93,6 +96,23 @@ def follow(request, pk: int):
     services.follow(viewer_for(request.user), search, request.user, on=on)
     messages.success(request, _("You follow this partner search.") if on else _("You no longer follow it."))
     return redirect("projects:call", pk=search.call_id)
+
+
+@require_POST
+def answer(request, pk: int, decision: str):
+    """The poster accepts or declines an expression of interest its search received."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    viewer = viewer_for(request.user)
+    interest = get_object_or_404(ExpressionOfInterest.objects.select_related("search__opportunity__organisation"),
+                                 pk=pk, search__opportunity__organisation_id__in=viewer.organisation_ids)
+    if decision not in ("accept", "decline"):
+        raise Http404
+    services.answer_interest(viewer, interest, accept=decision == "accept")
+    text = _("You accepted the interest of %(org)s.") if decision == "accept" else \
+        _("You declined the interest of %(org)s.")
+    messages.success(request, text % {"org": interest.organisation.name})
+    return redirect("projects:call", pk=interest.search.call_id)
 
 
 @require_POST

@@ -5,6 +5,7 @@ totals and funding per member (its staff and observers), and the consortium buil
 
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -20,7 +21,7 @@ from filiera.core.access import Viewer
 from filiera.core.models import Cluster
 from filiera.directory.models import Organisation
 from filiera.projects import services
-from filiera.projects.models import Call, Partner, PartnerSearch, Project, WorkPackage
+from filiera.projects.models import Call, ExpressionOfInterest, Partner, PartnerSearch, Project, WorkPackage
 
 router = Router(tags=["projects"])
 
@@ -484,6 +485,26 @@ def express_interest(request, search_id: int, payload: InterestIn):
     organisation = get_object_or_404(Organisation, pk=payload.organisation)
     return Status(201, services.express_interest(current, search, organisation, payload.message,
                                                  author=request.auth))
+
+
+@router.get("/partner-searches/{search_id}/interests", response={200: list[InterestOut], **ERRORS},
+            summary="Expressions of interest received")
+def list_interests(request, search_id: int):
+    """For the representatives of the organisation that posted the search (others: 403)."""
+    current = signed_in_viewer(request)
+    search = _visible_search(request, search_id)
+    if not (current.is_admin or current.represents(search.opportunity.organisation_id)):
+        raise PermissionDenied
+    return list(services.interests_for_poster(current, search))
+
+
+@router.post("/interests/{interest_id}/{decision}", response={200: InterestOut, **ERRORS},
+             summary="Accept or decline an expression of interest")
+def answer_interest(request, interest_id: int, decision: Literal["accept", "decline"]):
+    current = signed_in_viewer(request)
+    interest = get_object_or_404(ExpressionOfInterest.objects.select_related("search__opportunity"), pk=interest_id,
+                                 search__opportunity__in=current.visible_opportunities())
+    return services.answer_interest(current, interest, accept=decision == "accept")
 
 
 # --- projects ------------------------------------------------------------------------------------------------------
