@@ -280,3 +280,25 @@ def test_the_poster_accepts_or_declines_the_interests_received(as_user, call, me
     assert interest.status == "accepted"
     assert mail.outbox[-1].to == ["outsidermember@example.org"] and "accepted" in mail.outbox[-1].subject
     assert as_user(member).post(f"/calls/interests/{interest.pk}/maybe/").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language, call_page, back_office", [
+    ("it", ["Regole di ammissibilità", "Ricerche partner per questo bando"], ["Bacheca delle fasi",
+                                                                            "Generatore di consorzi"]),
+    ("da", ["Regler for støtteberettigelse", "Partnersøgninger til denne indkaldelse"], ["Pipelinetavle",
+                                                                                       "Konsortiebygger"]),
+    ("es", ["Reglas de elegibilidad", "Búsquedas de socios para esta convocatoria"], ["Tablero de fases",
+                                                                                    "Generador de consorcios"]),
+])
+def test_the_project_pages_speak_the_user_s_language(as_user, client, staff, call, project_a, language, call_page,
+                                                     back_office):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get(f"/calls/{call.pk}/").content.decode()
+    assert all(text in html for text in call_page) and "Eligibility rules" not in html
+    staff_client = as_user(staff)
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = staff_client.get("/c/alpha/projects/").content.decode()
+    assert all(text in html for text in back_office) and "Pipeline board" not in html
