@@ -7,3 +7,4 @@ cd "$(dirname "$0")/.."
 .venv/bin/python bench/scheduling.py   # S, M, L and XL: about ten minutes
 .venv/bin/python bench/consortium.py      # 300 candidates, 12 needs: a few seconds
 .venv/bin/python bench/partner_recommendation.py   # health H2020, learn before 2018, test after: a few seconds
+.venv/bin/python bench/projects_import.py   # the whole H2020 network (145,000 participations), SQLite and PostgreSQL: about two minutes

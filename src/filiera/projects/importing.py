@@ -350,6 +350,8 @@ def _plan(report, projects, participations, organisations, create_missing, clust
         return None
 
     new_projects, changed_projects = [], []
+    public_records: set[str] = set()  # with a cluster: the public records the file names (left as they are)
+    left_alone: set[str] = set()  # those of them the file would have changed
     for ref, record in projects.items():
         values = _project_values(record)
         project = existing_projects.get(ref)
@@ -360,11 +362,12 @@ def _plan(report, projects, participations, organisations, create_missing, clust
         # Empty cells never erase: a value entered by staff stays when the file does not know it.
         changes = {name: value for name, value in values.items()
                    if value not in (None, "") and getattr(project, name) != value}
-        if cluster is not None and project.cluster_id is None and changes:
+        if cluster is not None and project.cluster_id is None:
             # A public record is everyone's: a cluster's import counts it in the portfolio (through its members)
-            # but neither changes it nor takes it private.
-            report.warnings.append(Problem(_("project %(ref)s is a public record; it was left as it is.")
-                                           % {"ref": ref}, row=record.row))
+            # but neither changes it (nor its partners) nor takes it private.
+            public_records.add(ref)
+            if changes:
+                left_alone.add(ref)
             changes = {}
         if changes:
             changed_projects.append((project, changes))
@@ -384,6 +387,12 @@ def _plan(report, projects, participations, organisations, create_missing, clust
         project_id = project_ids.get(record.project_ref)
         org_id = existing_orgs.get(record.org_ref)
         partner = existing_partners.get((project_id, org_id)) if project_id and org_id else None
+        if record.project_ref in public_records:
+            if partner is None or partner.role != record.role or (
+                    record.contribution is not None and partner.eu_contribution != record.contribution):
+                left_alone.add(record.project_ref)
+            report.partners_unchanged += 1
+            continue
         if partner is None:
             partner_rows.append((record, None, {}))
             report.partners_created += 1
@@ -398,6 +407,10 @@ def _plan(report, projects, participations, organisations, create_missing, clust
             report.partners_updated += 1
         else:
             report.partners_unchanged += 1
+    for ref, record in projects.items():
+        if ref in left_alone:
+            report.warnings.append(Problem(_("project %(ref)s is a public record; it was left as it is.")
+                                           % {"ref": ref}, row=record.row))
     return _Plan(new_organisations=new_orgs, organisation_ids=dict(existing_orgs), new_projects=new_projects,
                  changed_projects=changed_projects, project_ids=project_ids, partner_rows=partner_rows)
 
@@ -468,12 +481,14 @@ def _refresh_statistics() -> None:
 
 def import_participations(data: bytes, filename: str, *, create_missing: bool = False, dry_run: bool = False,
                           cluster: Cluster | None = None, user=None, actor_label: str = "") -> ProjectImportReport:
+    started = time.monotonic()
     report = ProjectImportReport(filename=filename)
     read = read_participations(data, filename, report)
     if read is not None and not report.errors:
         import_projects(report, read.projects, read.participations, create_missing=create_missing,
                         source=Project.Source.PARTICIPATIONS, cluster=cluster, dry_run=dry_run, user=user,
                         actor_label=actor_label)
+    report.seconds = time.monotonic() - started  # reading the file included
     return report
 
 
@@ -483,6 +498,7 @@ def import_cordis(projects: bytes, projects_name: str, organizations: bytes, org
     """The CORDIS exports: unknown organisations are created from the export's details, known ones left alone."""
     from filiera.projects.sources import read_cordis
 
+    started = time.monotonic()
     report = ProjectImportReport(filename=f"{projects_name} + {organizations_name}")
     files = read_cordis(projects, projects_name, organizations, organizations_name)
     report.file_format = files.file_format
@@ -500,6 +516,7 @@ def import_cordis(projects: bytes, projects_name: str, organizations: bytes, org
     import_projects(report, {p.ref: p for p in files.projects}, participations,
                     organisations={o.ref: o for o in files.organisations}, source=Project.Source.CORDIS,
                     cluster=cluster, dry_run=dry_run, user=user, actor_label=actor_label)
+    report.seconds = time.monotonic() - started
     return report
 
 
