@@ -62,7 +62,7 @@ def test_portfolio_totals_counted_by_hand(cluster_a, project_a, public_record, o
     by_chain = {row.key: row.projects for row in services.portfolio_totals(cluster_a, "value_chain")}
     assert by_chain == {"ageing": 1, "biomedical": 1}
 
-    total = services.portfolio_total([], portfolio, cluster_a)
+    total = services.portfolio_total(portfolio, cluster_a)
     assert (total.projects, total.total_budget, total.members_funding) == (2, Decimal("6521964"), Decimal("1750000"))
     with pytest.raises(ValueError):
         services.portfolio_totals(cluster_a, "colour")

@@ -113,28 +113,27 @@ def portfolio_totals(cluster: Cluster, by: str, projects: QuerySet | None = None
         raise ValueError(f"unknown grouping {by!r}")
     projects = portfolio(cluster) if projects is None else projects
     rows = list(projects.values_list("pk", "status", "programme", "start_date", "total_budget", "eu_contribution"))
-    ids = [row[0] for row in rows]
-    funding: dict[int, Decimal] = defaultdict(Decimal)
-    for project_id, amount in Partner.objects.filter(project_id__in=ids, organisation_id__in=member_ids(cluster)) \
-            .values_list("project_id").annotate(total=Sum("eu_contribution")).values_list("project_id", "total"):
-        funding[project_id] = amount or Decimal(0)
+    chosen_projects = projects.values("pk")  # subqueries, not lists of ids: a portfolio may hold thousands
+    members = member_ids(cluster)
+    funding: dict[int, Decimal] = dict(
+        Partner.objects.filter(project_id__in=chosen_projects, organisation_id__in=members).order_by()
+        .values_list("project_id").annotate(total=Sum("eu_contribution")).values_list("project_id", "total"))
     keys: dict[int, list[tuple[str, str]]] = {}
     if by == "value_chain":
         chains = {chain.pk: chain for chain in ValueChain.objects.all()}
         own: dict[int, set[int]] = defaultdict(set)
-        for project_id, chain_id in Project.value_chains.through.objects.filter(project_id__in=ids) \
+        for project_id, chain_id in Project.value_chains.through.objects.filter(project_id__in=chosen_projects) \
                 .values_list("project_id", "valuechain_id"):
             own[project_id].add(chain_id)
-        by_members: dict[int, set[int]] = defaultdict(set)
-        member_chains = Organisation.value_chains.through.objects.filter(
-            organisation_id__in=member_ids(cluster)).values_list("organisation_id", "valuechain_id")
         chains_of_org: dict[int, set[int]] = defaultdict(set)
-        for org_id, chain_id in member_chains:
+        for org_id, chain_id in Organisation.value_chains.through.objects.filter(organisation_id__in=members) \
+                .values_list("organisation_id", "valuechain_id"):
             chains_of_org[org_id].add(chain_id)
-        for project_id, org_id in Partner.objects.filter(project_id__in=ids, organisation_id__in=list(chains_of_org)) \
+        by_members: dict[int, set[int]] = defaultdict(set)
+        for project_id, org_id in Partner.objects.filter(project_id__in=chosen_projects, organisation_id__in=members) \
                 .values_list("project_id", "organisation_id"):
             by_members[project_id] |= chains_of_org[org_id]
-        for project_id in ids:
+        for project_id, *_rest in rows:
             chosen = own.get(project_id) or by_members.get(project_id) or set()
             keys[project_id] = [(chains[c].slug, str(chains[c])) for c in sorted(chosen)] or [("", _("Not assigned"))]
     statuses = dict(Project.Status.choices)
@@ -153,17 +152,17 @@ def portfolio_totals(cluster: Cluster, by: str, projects: QuerySet | None = None
             row.projects += 1
             row.total_budget += budget or 0
             row.eu_contribution += eu or 0
-            row.members_funding += funding.get(pk, 0)
+            row.members_funding += funding.get(pk) or 0
+    # Years in order, other groups by name; "not given" last. Statuses in the pipeline's order.
     ordered = sorted(table.values(), key=lambda r: (r.key == "", r.key if by == "year" else r.label.lower()))
-    if by == "year":
-        ordered.sort(key=lambda r: (r.key == "", r.key), reverse=False)
     if by == "status":
         order = [value for value, _label in Project.Status.choices]
         ordered.sort(key=lambda r: order.index(r.key))
     return ordered
 
 
-def portfolio_total(rows: list[PortfolioRow], projects: QuerySet, cluster: Cluster) -> PortfolioRow:
+def portfolio_total(projects: QuerySet, cluster: Cluster) -> PortfolioRow:
+    """The totals of these projects of the cluster's portfolio (each project once)."""
     sums = projects.aggregate(n=Count("pk"), budget=Sum("total_budget"), eu=Sum("eu_contribution"))
     members = Partner.objects.filter(project__in=projects, organisation_id__in=member_ids(cluster)) \
         .aggregate(total=Sum("eu_contribution"))["total"]

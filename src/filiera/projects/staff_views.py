@@ -62,7 +62,7 @@ def portfolio(request):
     by = by if by in services.GROUPINGS else "status"
     projects, filters = _filtered(request, services.portfolio(request.cluster))
     rows = services.portfolio_totals(request.cluster, by, projects)
-    total = services.portfolio_total(rows, projects, request.cluster)
+    total = services.portfolio_total(projects, request.cluster)
     page = Paginator(projects.order_by("-start_date", "acronym"), PAGE_SIZE).get_page(request.GET.get("page"))
     programmes = services.portfolio(request.cluster).exclude(programme="").values_list("programme", flat=True) \
         .distinct().order_by("programme")
@@ -115,9 +115,8 @@ def project_edit(request, pk: int | None = None):
     return render(request, "projects/staff/edit.html", {"form": form, "project": project})
 
 
-@cluster_view(Role.OBSERVER)
-def project(request, pk: int):
-    project = _project(request, pk)
+def _project_page(request, project: Project, status: int = 200, **forms):
+    """The project's page; its add forms are blank unless given (as typed, after an error)."""
     editable = project.cluster_id == request.cluster.pk and request.role >= Role.STAFF
     context = {"project": project, "editable": editable,
                "partners": project.partners.select_related("organisation").order_by("role", "organisation__name"),
@@ -129,7 +128,13 @@ def project(request, pk: int):
                        wp_form=WorkPackageForm(project=project, prefix="wp"),
                        deliverable_form=DeliverableForm(project=project, prefix="deliverable"),
                        document_form=DocumentForm(prefix="document"))
-    return render(request, "projects/staff/project.html", context)
+        context.update(forms)
+    return render(request, "projects/staff/project.html", context, status=status)
+
+
+@cluster_view(Role.OBSERVER)
+def project(request, pk: int):
+    return _project_page(request, _project(request, pk))
 
 
 @cluster_view(Role.STAFF)
@@ -165,16 +170,7 @@ def project_add(request, pk: int, what: str):
         else:
             messages.success(request, _("Added."))
             return redirect("projects_staff:project", cluster_slug=request.cluster.slug, pk=project.pk)
-    context = {"project": project, "editable": True,
-               "partners": project.partners.select_related("organisation"),
-               "work_packages": project.work_packages.prefetch_related("deliverables"),
-               "documents": project.documents.all(), "eligibility": services.eligibility(project),
-               "partner_form": PartnerForm(cluster=request.cluster, prefix="partner"),
-               "wp_form": WorkPackageForm(project=project, prefix="wp"),
-               "deliverable_form": DeliverableForm(project=project, prefix="deliverable"),
-               "document_form": DocumentForm(prefix="document")}
-    context[f"{what}_form"] = form
-    return render(request, "projects/staff/project.html", context, status=400)
+    return _project_page(request, project, status=400, **{f"{what}_form": form})
 
 
 @cluster_view(Role.STAFF)

@@ -629,7 +629,7 @@ def portfolio(request, slug: str, by: str = "status"):
         raise ValidationError({"by": [f"One of: {', '.join(services.GROUPINGS)}"]})
     projects = services.portfolio(cluster)
     rows = services.portfolio_totals(cluster, by, projects)
-    return {"by": by, "rows": rows, "total": services.portfolio_total(rows, projects, cluster)}
+    return {"by": by, "rows": rows, "total": services.portfolio_total(projects, cluster)}
 
 
 @router.get("/clusters/{slug}/funding", response={200: list[MemberFundingOut], 401: ErrorOut, 404: ErrorOut},
