@@ -33,6 +33,8 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import docs_section  # bench/ is on the path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -47,7 +49,6 @@ from filiera.projects.history import (  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "h2020"
 RESULTS = ROOT / "bench" / "results"
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Partner recommendation from collaboration history"
 COMMAND = ".venv/bin/python bench/partner_recommendation.py --tune --write"
 SPLIT = datetime.date(2018, 1, 1)
@@ -196,19 +197,6 @@ def machine() -> str:
     return f"{cpu}, nproc {len(os.sched_getaffinity(0))}, Python {platform.python_version()}"
 
 
-def write_section(text: str) -> None:
-    """Replace the section in docs/benchmarks.md (up to the next level-2 heading), or append it."""
-    doc = DOC.read_text()
-    lines = doc.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        DOC.write_text(doc.rstrip("\n") + "\n\n" + text)
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    rest = "".join(lines[end:])
-    DOC.write_text("".join(lines[:start]) + text + ("\n" + rest if rest else ""))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tune", action="store_true", help="also run the weight grid on the validation folds")
@@ -250,8 +238,8 @@ def main() -> int:
         {"counts": counts, "results": results, "build_s": build_s, "machine": machine(), "load": load}, indent=2))
     history_wins = all(results["history (default weights)"][m] > results[POPULARITY][m] for m in ("recall", "mrr"))
     if args.write:
-        write_section(doc_section(out, results, tuning, load))
-        print(f"\nWritten: {DOC.relative_to(ROOT)}, section {SECTION!r}")
+        docs_section.write_section(SECTION, doc_section(out, results, tuning, load))
+        print(f"\nWritten: {docs_section.DOC.relative_to(ROOT)}, section {SECTION!r}")
     return 0 if history_wins else 1
 
 

@@ -32,7 +32,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from scratch_db import drop_postgres, prepare_postgres  # bench/ is on the path when a script runs
+import docs_section  # bench/ is on the path when a script runs
+from scratch_db import drop_postgres, prepare_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 FILIERA = str(ROOT / ".venv" / "bin" / "filiera")
@@ -40,7 +41,6 @@ H2020 = ROOT.parent / "shared" / "data" / "h2020"
 ORGANISATIONS = H2020 / "organisations.csv.gz"
 PARTICIPATIONS = H2020 / "participations.csv.gz"
 RESULTS = ROOT / "bench" / "results"
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Importing the H2020 network (projects and participations)"
 COMMAND = ".venv/bin/python bench/projects_import.py --write"
 PG_BENCH_DB = "filiera_bench_projects"
@@ -209,20 +209,6 @@ def doc_section(report: dict) -> str:
                      for line in text) + "\n"
 
 
-def write_section(text: str) -> None:
-    """Replace the section in docs/benchmarks.md (up to the next level-2 heading), or append it; the file is read
-    right before it is written, so that another script's section written meanwhile is kept."""
-    doc = DOC.read_text()
-    lines = doc.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        DOC.write_text(doc.rstrip("\n") + "\n\n" + text)
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    rest = "".join(lines[end:])
-    DOC.write_text("".join(lines[:start]) + text + ("\n" + rest if rest else ""))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
@@ -252,8 +238,8 @@ def main() -> int:
         print(f"{NAMES[r['database']]}: {r['first_run']['summary']}")
         print(f"  written: {r['written_by_first_run']}; second run wrote nothing: {r['second_run_wrote_nothing']}")
     if args.write:
-        write_section(doc_section(report))
-        print(f"\nWritten: {DOC.relative_to(ROOT)}, section {SECTION!r}")
+        docs_section.write_section(SECTION, doc_section(report))
+        print(f"\nWritten: {docs_section.DOC.relative_to(ROOT)}, section {SECTION!r}")
     return 0 if results and all(met(r) for r in results) else 1
 
 

@@ -1,0 +1,21 @@
+"""Write one benchmark's section of docs/benchmarks.md (shared by the scripts that record their own figures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def write_section(title: str, text: str, doc: Path = DOC) -> None:
+    """Replace the section headed `title` (up to the next level-2 heading), or append it. The file is read right
+    before it is written, so that another script's section written meanwhile is kept."""
+    content = doc.read_text()
+    lines = content.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == title), None)
+    if start is None:
+        doc.write_text(content.rstrip("\n") + "\n\n" + text)
+        return
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    rest = "".join(lines[end:])
+    doc.write_text("".join(lines[:start]) + text + ("\n" + rest if rest else ""))
