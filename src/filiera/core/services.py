@@ -1,4 +1,4 @@
-"""Use cases of the core: personal API tokens and user preferences."""
+"""Use cases of the core: personal API tokens and user preferences; and what the other apps' services share."""
 
 from __future__ import annotations
 
@@ -11,6 +11,13 @@ from django.utils import timezone
 from filiera.core.models import ApiToken
 
 TOKEN_PREFIX = "fil_"
+
+
+def assign(instance, data: dict, fields) -> None:
+    """Set on `instance` those of `fields` that `data` gives (a service's partial update)."""
+    for name in fields:
+        if name in data:
+            setattr(instance, name, data[name])
 
 
 def hash_token(raw: str) -> str:

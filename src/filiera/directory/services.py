@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from filiera.core.access import Viewer, live_statuses
 from filiera.core.models import Cluster, Concept, ValueChain
+from filiera.core.services import assign
 from filiera.directory.models import Membership, Opportunity, Organisation, Person
 
 ORGANISATION_FIELDS = (
@@ -43,19 +44,13 @@ def unique_slug(model, text: str, exclude_pk=None) -> str:
     return slug
 
 
-def _apply(instance, data: dict, fields: Iterable[str]) -> None:
-    for name in fields:
-        if name in data:
-            setattr(instance, name, data[name])
-
-
 # --- organisations ---------------------------------------------------------------------------------------------
 
 
 def _new_organisation(data: dict, *, verified: bool = True) -> Organisation:
     """Validate and save a new organisation with a unique slug (an empty ref is stored as no ref)."""
     organisation = Organisation(verified=verified)
-    _apply(organisation, data, ORGANISATION_FIELDS)
+    assign(organisation, data, ORGANISATION_FIELDS)
     organisation.ref = organisation.ref or None
     organisation.slug = unique_slug(Organisation, organisation.short_name or organisation.name)
     organisation.full_clean(exclude=["slug"])
@@ -100,7 +95,7 @@ def update_organisation(
 ) -> Organisation:
     if not viewer.can_edit_organisation(organisation):
         raise PermissionDenied
-    _apply(organisation, data, ORGANISATION_FIELDS)
+    assign(organisation, data, ORGANISATION_FIELDS)
     if not organisation.ref:
         organisation.ref = None
     organisation.full_clean()
@@ -251,7 +246,7 @@ def register_applicant(
         language=person_data.get("language", "en"),
     )
     person = Person(organisation=organisation, user=user, is_representative=True)
-    _apply(person, {**person_data, "is_representative": True}, PERSON_FIELDS)
+    assign(person, {**person_data, "is_representative": True}, PERSON_FIELDS)
     if person_data.get("consent_directory"):
         person.consent_directory_at = timezone.now()
     if person_data.get("consent_newsletter"):
@@ -304,7 +299,7 @@ def save_person(
         and not viewer.can_appoint_representatives(organisation)
     ):
         raise PermissionDenied
-    _apply(person, data, PERSON_FIELDS)
+    assign(person, data, PERSON_FIELDS)
     _set_consents(person, consent_directory, consent_newsletter)
     person.full_clean()
     person.save()
@@ -359,7 +354,7 @@ def save_opportunity(
     elif not viewer.can_edit_opportunity(opportunity):
         raise PermissionDenied
     before = {name: getattr(opportunity, name) for name in (*OPPORTUNITY_FIELDS, "status")}
-    _apply(opportunity, data, OPPORTUNITY_FIELDS)
+    assign(opportunity, data, OPPORTUNITY_FIELDS)
     if "status" in data and data["status"] in (Opportunity.Status.DRAFT, Opportunity.Status.PUBLISHED,
                                                 Opportunity.Status.ARCHIVED):
         if opportunity.status == Opportunity.Status.HIDDEN and not viewer.can_moderate_opportunity(opportunity):

@@ -20,6 +20,7 @@ from django.utils.translation import override
 
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster, ClusterRole, Concept, ValueChain
+from filiera.core.services import assign
 from filiera.directory.models import Membership, Opportunity, Organisation, OrganisationKind, Person
 from filiera.directory.services import save_opportunity
 from filiera.projects import consortium as engine
@@ -208,9 +209,7 @@ def save_project(viewer: Viewer, cluster: Cluster, data: dict, *, project: Proje
         project = Project(cluster=cluster, created_by=user, source=Project.Source.MANUAL)
     else:
         _require_edit(viewer, project)
-    for name in PROJECT_FIELDS:
-        if name in data:
-            setattr(project, name, data[name])
+    assign(project, data, PROJECT_FIELDS)
     project.full_clean()
     project.save()
     if value_chains is not None:
@@ -279,9 +278,7 @@ def save_work_package(viewer: Viewer, project: Project, data: dict, *, work_pack
                       ) -> WorkPackage:
     _require_edit(viewer, project)
     work_package = work_package or WorkPackage(project=project)
-    for name in ("number", "title", "lead", "start_date", "end_date"):
-        if name in data:
-            setattr(work_package, name, data[name])
+    assign(work_package, data, ("number", "title", "lead", "start_date", "end_date"))
     if work_package.lead is not None and work_package.lead.project_id != project.pk:
         raise ValidationError({"lead": _("The lead must be a partner of this project.")})
     work_package.full_clean()
@@ -294,9 +291,7 @@ def save_deliverable(viewer: Viewer, work_package: WorkPackage, data: dict, *,
                      deliverable: Deliverable | None = None) -> Deliverable:
     _require_edit(viewer, work_package.project)
     deliverable = deliverable or Deliverable(work_package=work_package)
-    for name in ("code", "title", "due_on", "delivered_on"):
-        if name in data:
-            setattr(deliverable, name, data[name])
+    assign(deliverable, data, ("code", "title", "due_on", "delivered_on"))
     deliverable.full_clean()
     deliverable.save()
     return deliverable
@@ -408,9 +403,7 @@ def save_call(viewer: Viewer, data: dict, *, call: Call | None = None, cluster: 
         call = Call(cluster=cluster)
     elif call.cluster_id is not None and call.cluster_id not in viewer.staff_cluster_ids and not viewer.is_admin:
         raise PermissionDenied
-    for name in CALL_FIELDS:
-        if name in data:
-            setattr(call, name, data[name])
+    assign(call, data, CALL_FIELDS)
     call.required_kinds = check_required_kinds(call.required_kinds or {})
     call.full_clean()
     call.save()
