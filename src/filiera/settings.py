@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "filiera.matching",
     "filiera.events",
     "filiera.projects",
+    "filiera.monitoring",
     "filiera.api",
 ]
 

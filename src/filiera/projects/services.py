@@ -122,21 +122,10 @@ def portfolio_totals(cluster: Cluster, by: str, projects: QuerySet | None = None
     keys: dict[int, list[tuple[str, str]]] = {}
     if by == "value_chain":
         chains = {chain.pk: chain for chain in ValueChain.objects.all()}
-        own: dict[int, set[int]] = defaultdict(set)
-        for project_id, chain_id in Project.value_chains.through.objects.filter(project_id__in=chosen_projects) \
-                .values_list("project_id", "valuechain_id"):
-            own[project_id].add(chain_id)
-        chains_of_org: dict[int, set[int]] = defaultdict(set)
-        for org_id, chain_id in Organisation.value_chains.through.objects.filter(organisation_id__in=members) \
-                .values_list("organisation_id", "valuechain_id"):
-            chains_of_org[org_id].add(chain_id)
-        by_members: dict[int, set[int]] = defaultdict(set)
-        for project_id, org_id in Partner.objects.filter(project_id__in=chosen_projects, organisation_id__in=members) \
-                .values_list("project_id", "organisation_id"):
-            by_members[project_id] |= chains_of_org[org_id]
+        chains_of = project_value_chains(cluster, chosen_projects)
         for project_id, *_rest in rows:
-            chosen = own.get(project_id) or by_members.get(project_id) or set()
-            keys[project_id] = [(chains[c].slug, str(chains[c])) for c in sorted(chosen)] or [("", _("Not assigned"))]
+            keys[project_id] = [(chains[c].slug, str(chains[c])) for c in sorted(chains_of.get(project_id, ()))] \
+                or [("", _("Not assigned"))]
     statuses = dict(Project.Status.choices)
     table: dict[str, PortfolioRow] = {}
     for pk, status, programme, start, budget, eu in rows:
@@ -160,6 +149,24 @@ def portfolio_totals(cluster: Cluster, by: str, projects: QuerySet | None = None
         order = [value for value, _label in Project.Status.choices]
         ordered.sort(key=lambda r: order.index(r.key))
     return ordered
+
+
+def project_value_chains(cluster: Cluster, projects) -> dict[int, set[int]]:
+    """The value chains of each project: its own, or else those of its partners that are the cluster's members."""
+    members = member_ids(cluster)
+    own: dict[int, set[int]] = defaultdict(set)
+    for project_id, chain_id in Project.value_chains.through.objects.filter(project_id__in=projects) \
+            .values_list("project_id", "valuechain_id"):
+        own[project_id].add(chain_id)
+    chains_of_org: dict[int, set[int]] = defaultdict(set)
+    for org_id, chain_id in Organisation.value_chains.through.objects.filter(organisation_id__in=members) \
+            .values_list("organisation_id", "valuechain_id"):
+        chains_of_org[org_id].add(chain_id)
+    by_members: dict[int, set[int]] = defaultdict(set)
+    for project_id, org_id in Partner.objects.filter(project_id__in=projects, organisation_id__in=members) \
+            .values_list("project_id", "organisation_id"):
+        by_members[project_id] |= chains_of_org[org_id]
+    return {pk: own.get(pk) or by_members[pk] for pk in set(own) | set(by_members)}
 
 
 def portfolio_total(projects: QuerySet, cluster: Cluster) -> PortfolioRow:

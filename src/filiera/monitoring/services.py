@@ -1,0 +1,269 @@
+"""The monitoring use cases: gather a cluster's facts from live data, compute its indicators (monitoring.kpis) for a
+year and a value chain with their targets, status and trend, the series behind the dashboard's charts, a network's
+clusters side by side, and the targets and figures staff enter."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from filiera.core.access import Viewer
+from filiera.core.models import Cluster, Network, ValueChain
+from filiera.directory.models import Membership
+from filiera.events.models import Event, FollowUp, MeetingSeat, Registration
+from filiera.monitoring import kpis
+from filiera.monitoring.models import ManualFigure, Target
+from filiera.projects.models import Partner
+from filiera.projects.services import member_ids, portfolio, project_value_chains
+
+LABELS = {
+    "members": _("Members"),
+    "sme_share": _("Share of SMEs"),
+    "members_joined": _("Members joined"),
+    "members_lapsed": _("Members lapsed or left"),
+    "retention": _("Members retained"),
+    "active_members": _("Active members"),
+    "active_share": _("Share of active members"),
+    "events": _("Events"),
+    "event_participants": _("Event participants"),
+    "meetings_held": _("B2B meetings held"),
+    "meetings_followed_up": _("B2B meetings followed up"),
+    "agreements": _("Agreements signed"),
+    "projects_submitted": _("Projects submitted"),
+    "projects_funded": _("Projects funded"),
+    "success_rate": _("Success rate"),
+    "funding_total": _("Funding attracted"),
+    "funding_to_members": _("Funding to members"),
+    "international_partners": _("International partners"),
+    "partner_countries": _("Partner countries"),
+    "cluster_collaborations": _("Cluster-to-cluster collaborations"),
+    "staff_fte": _("Cluster management team (FTE)"),
+    "budget": _("Cluster management budget"),
+    "media_coverage": _("Media coverage (articles)"),
+}
+AREAS = {
+    "members": _("Members"), "activity": _("Events and meetings"), "projects": _("Projects and funding"),
+    "international": _("International"), "resources": _("Resources (entered by staff)"),
+}
+STATUS_LABELS = {kpis.MET: _("met"), kpis.ON_TRACK: _("on track"), kpis.AT_RISK: _("at risk"),
+                 kpis.MISSED: _("missed")}
+HISTORY_YEARS = 5
+
+
+# --- facts from live data ----------------------------------------------------------------------------------------
+
+
+def facts_of(cluster: Cluster, today: datetime.date | None = None) -> kpis.Facts:
+    """Everything the engine needs of the cluster, in a few queries. Events and meetings count once they took place
+    (up to `today`)."""
+    today = today or timezone.localdate()
+    chains_of_org: dict[int, set[int]] = defaultdict(set)
+    memberships = list(Membership.objects.filter(cluster=cluster, joined_on__isnull=False)
+                       .select_related("organisation").only("organisation__kind", "organisation__country",
+                                                            "organisation__is_sme", "joined_on", "ended_on"))
+    for org_id, chain_id in ValueChain.organisations.through.objects.filter(
+            organisation_id__in=[m.organisation_id for m in memberships]).values_list("organisation_id",
+                                                                                        "valuechain_id"):
+        chains_of_org[org_id].add(chain_id)
+    members = [kpis.Member(organisation=m.organisation_id, kind=m.organisation.kind, helix=m.organisation.helix,
+                           country=m.organisation.country, is_sme=m.organisation.is_sme, joined_on=m.joined_on,
+                           ended_on=m.ended_on, value_chains=frozenset(chains_of_org[m.organisation_id]))
+               for m in memberships]
+
+    events_of_cluster = Event.objects.filter(cluster=cluster, starts_at__date__lte=today).exclude(
+        status=Event.Status.CANCELLED)
+    registrations: dict[int, list[int | None]] = defaultdict(list)
+    for event_id, org_id in Registration.objects.filter(event__in=events_of_cluster,
+                                                        status=Registration.Status.CONFIRMED) \
+            .values_list("event_id", "organisation_id"):
+        registrations[event_id].append(org_id)
+    events = [kpis.Event(day=timezone.localtime(starts).date(), registrations=tuple(registrations[pk]))
+              for pk, starts in events_of_cluster.values_list("pk", "starts_at")]
+
+    seats: dict[int, set[int]] = defaultdict(set)
+    days: dict[int, datetime.date] = {}
+    for meeting_id, org_id, starts in MeetingSeat.objects.filter(
+            meeting__event__cluster=cluster, meeting__slot__isnull=False,
+            meeting__slot__starts_at__date__lte=today).values_list(
+            "meeting_id", "participant__organisation_id", "meeting__slot__starts_at"):
+        days[meeting_id] = timezone.localtime(starts).date()
+        if org_id is not None:
+            seats[meeting_id].add(org_id)
+    outcomes: dict[int, set[str]] = defaultdict(set)
+    for meeting_id, outcome in FollowUp.objects.filter(meeting_id__in=list(days)).values_list("meeting_id",
+                                                                                               "outcome"):
+        outcomes[meeting_id].add(outcome)
+    meetings = [kpis.Meeting(day=day, organisations=frozenset(seats[pk]), outcomes=frozenset(outcomes[pk]))
+                for pk, day in days.items()]
+
+    projects_qs = portfolio(cluster)
+    partners: dict[int, dict[int, str]] = defaultdict(dict)
+    for project_id, org_id, country in Partner.objects.filter(project__in=projects_qs).values_list(
+            "project_id", "organisation_id", "organisation__country"):
+        partners[project_id][org_id] = country
+    funding = dict(Partner.objects.filter(project__in=projects_qs, organisation_id__in=member_ids(cluster))
+                   .order_by().values_list("project_id").annotate(total=Sum("eu_contribution"))
+                   .values_list("project_id", "total"))
+    chains = project_value_chains(cluster, projects_qs.values("pk"))
+    projects = []
+    for pk, status, own_cluster, start, end, created, eu in projects_qs.values_list(
+            "pk", "status", "cluster_id", "start_date", "end_date", "created_at", "eu_contribution"):
+        # A project counts in the year it started; one not started yet in the year it was entered.
+        day = start or timezone.localtime(created).date()
+        projects.append(kpis.Project(day=day, status=status, own=own_cluster == cluster.pk, eu_contribution=eu,
+                                     members_funding=funding.get(pk) or Decimal(0),
+                                     partners=frozenset(partners[pk]), partner_countries=partners[pk],
+                                     value_chains=frozenset(chains.get(pk, ())), start=start, end=end))
+
+    touched = {org for p in partners.values() for org in p} | {o for r in registrations.values() for o in r if o}
+    other_clusters: dict[int, set[int]] = defaultdict(set)
+    for org_id, cluster_id in Membership.objects.filter(organisation_id__in=touched,
+                                                        status=Membership.Status.ACTIVE).exclude(
+            cluster=cluster).values_list("organisation_id", "cluster_id"):
+        other_clusters[org_id].add(cluster_id)
+    manual = {(f.indicator, f.year): f.value for f in ManualFigure.objects.filter(cluster=cluster)}
+    return kpis.Facts(country=cluster.country, members=members, events=events, meetings=meetings,
+                      projects=projects, other_clusters={o: frozenset(c) for o, c in other_clusters.items()},
+                      manual=manual)
+
+
+# --- the dashboard -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    indicator: kpis.Indicator
+    label: str
+    value: float | None
+    previous: float | None
+    trend: float | None
+    target: float | None
+    status: str | None
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS.get(self.status, ""))
+
+
+@dataclass
+class Dashboard:
+    cluster: Cluster
+    year: int
+    value_chain: ValueChain | None
+    rows: list[Row]
+    breakdowns: dict[str, dict[str, int]]
+    series: dict[str, list[float | None]] = field(default_factory=dict)  # code -> values of `years`
+    years: list[int] = field(default_factory=list)
+
+    def areas(self) -> list[tuple[str, list[Row]]]:
+        grouped: dict[str, list[Row]] = defaultdict(list)
+        for row in self.rows:
+            grouped[row.indicator.area].append(row)
+        return [(str(AREAS[area]), grouped[area]) for area in AREAS if grouped[area]]
+
+    def value(self, code: str) -> float | None:
+        return next((row.value for row in self.rows if row.indicator.code == code), None)
+
+
+def targets_of(cluster: Cluster, year: int, value_chain: ValueChain | None = None) -> dict[str, float]:
+    return {t.indicator: float(t.value) for t in Target.objects.filter(cluster=cluster, year=year,
+                                                                       value_chain=value_chain)}
+
+
+def dashboard(cluster: Cluster, year: int, value_chain: ValueChain | None = None,
+              today: datetime.date | None = None, facts: kpis.Facts | None = None) -> Dashboard:
+    """The indicators of a year (and value chain) with target, status and trend, and the last five years' series."""
+    today = today or timezone.localdate()
+    facts = facts or facts_of(cluster, today)
+    chain = value_chain.pk if value_chain else None
+    years = list(range(year - HISTORY_YEARS + 1, year + 1))
+    results = {y: kpis.compute(facts, y, chain) for y in years}
+    current, previous = results[year], results[year - 1]
+    targets = targets_of(cluster, year, value_chain)
+    rows = []
+    for indicator in kpis.CATALOGUE:
+        if indicator.manual and value_chain is not None:
+            continue
+        value = current.values[indicator.code]
+        rows.append(Row(indicator=indicator, label=str(LABELS[indicator.code]), value=value,
+                        previous=previous.values[indicator.code],
+                        trend=kpis.trend(value, previous.values[indicator.code]),
+                        target=targets.get(indicator.code),
+                        status=kpis.status(indicator, value, targets.get(indicator.code), year, today)))
+    series = {code: [results[y].values[code] for y in years] for code in current.values}
+    return Dashboard(cluster=cluster, year=year, value_chain=value_chain, rows=rows, breakdowns=current.breakdowns,
+                     series=series, years=years)
+
+
+def network_comparison(network: Network, year: int, today: datetime.date | None = None
+                       ) -> tuple[list[Cluster], list[tuple[kpis.Indicator, str, list[float | None]]]]:
+    """A network's clusters side by side: each indicator's value in each cluster."""
+    clusters = list(network.clusters.order_by("name"))
+    results = [kpis.compute(facts_of(cluster, today), year) for cluster in clusters]
+    rows = [(indicator, str(LABELS[indicator.code]), [result.values[indicator.code] for result in results])
+            for indicator in kpis.CATALOGUE]
+    return clusters, rows
+
+
+def can_compare(viewer: Viewer, network: Network) -> bool:
+    """The network's coordinator (an observer of all its clusters) and platform admins."""
+    cluster_ids = set(network.clusters.values_list("pk", flat=True))
+    return viewer.is_admin or (bool(cluster_ids) and cluster_ids <= viewer.observed_cluster_ids)
+
+
+# --- targets and figures entered by staff --------------------------------------------------------------------------
+
+
+def _check(viewer: Viewer, cluster: Cluster, indicator: str, year: int) -> kpis.Indicator:
+    if not (viewer.is_admin or viewer.is_staff_of(cluster)):
+        raise PermissionDenied
+    if indicator not in kpis.BY_CODE:
+        raise ValidationError({"indicator": _("“%(code)s” is not an indicator.") % {"code": indicator}})
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": _("Give a year between 2000 and 2100.")})
+    return kpis.BY_CODE[indicator]
+
+
+@transaction.atomic
+def set_target(viewer: Viewer, cluster: Cluster, indicator: str, year: int, value: Decimal | None,
+               value_chain: ValueChain | None = None) -> Target | None:
+    """Set (or, with no value, remove) the target of an indicator for a year."""
+    _check(viewer, cluster, indicator, year)
+    existing = Target.objects.filter(cluster=cluster, indicator=indicator, year=year, value_chain=value_chain).first()
+    if value is None:
+        if existing is not None:
+            existing.delete()
+        return None
+    if value < 0:
+        raise ValidationError({"value": _("A target cannot be negative.")})
+    target = existing or Target(cluster=cluster, indicator=indicator, year=year, value_chain=value_chain)
+    target.value = value
+    target.full_clean()
+    target.save()
+    return target
+
+
+@transaction.atomic
+def enter_figure(viewer: Viewer, cluster: Cluster, indicator: str, year: int, value: Decimal, evidence: str,
+                 user=None) -> ManualFigure:
+    """A figure the platform cannot know, with where it comes from."""
+    if not _check(viewer, cluster, indicator, year).manual:
+        raise ValidationError({"indicator": _("This indicator is computed from the platform's data.")})
+    if value < 0:
+        raise ValidationError({"value": _("The figure cannot be negative.")})
+    if not evidence.strip():
+        raise ValidationError({"evidence": _("Say where the figure comes from.")})
+    figure = ManualFigure.objects.filter(cluster=cluster, indicator=indicator, year=year).first() or \
+        ManualFigure(cluster=cluster, indicator=indicator, year=year)
+    figure.value, figure.evidence, figure.entered_by = value, evidence.strip(), user
+    figure.full_clean()
+    figure.save()
+    return figure
