@@ -5,6 +5,7 @@ and expressions of interest, and the consortium builder (an engine) turned into 
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -460,9 +461,19 @@ def open_calls(today: datetime.date | None = None) -> QuerySet:
 
 
 def visible_searches(viewer: Viewer, call: Call) -> QuerySet:
+    """The call's partner searches the viewer may see, newest first, with their number of followers."""
     opportunities = viewer.visible_opportunities(Opportunity.objects.filter(partner_search__call=call))
     return PartnerSearch.objects.filter(opportunity__in=opportunities).select_related(
-        "opportunity__organisation").order_by("-opportunity__created_at")
+        "opportunity__organisation").annotate(follower_count=Count("followers")).order_by("-opportunity__created_at")
+
+
+def received_interests(viewer: Viewer, searches: list[PartnerSearch]) -> dict[int, list[ExpressionOfInterest]]:
+    """For a page of searches, in one query: the expressions of interest each received, for its poster's eyes."""
+    mine = [s.pk for s in searches if viewer.is_admin or viewer.represents(s.opportunity.organisation_id)]
+    received: dict[int, list[ExpressionOfInterest]] = defaultdict(list)
+    for interest in ExpressionOfInterest.objects.filter(search_id__in=mine).select_related("organisation", "author"):
+        received[interest.search_id].append(interest)
+    return received
 
 
 @transaction.atomic
@@ -591,17 +602,14 @@ def consortium_problem(cluster: Cluster, request: BuilderInput) -> tuple[engine.
     text = f"{call.title}. {call.keywords}. {call.description[:2000]}"
     ranked = organisations_among(text, [int(pk) for pk in organisations], top=len(organisations))
     fit = {str(pk): 1 - index / max(1, len(ranked)) for index, (pk, _reasons) in enumerate(ranked)}
-    ties = []
-    ids = [int(pk) for pk in organisations]
     shared: dict[tuple[int, int], int] = defaultdict(int)
     by_project: dict[int, list[int]] = defaultdict(list)
-    for project_id, org_id in Partner.objects.filter(organisation_id__in=ids).values_list("project_id",
-                                                                                          "organisation_id"):
+    for project_id, org_id in Partner.objects.filter(organisation_id__in=[int(pk) for pk in organisations]) \
+            .values_list("project_id", "organisation_id"):
         by_project[project_id].append(org_id)
     for members in by_project.values():
-        for i, a in enumerate(sorted(members)):
-            for b in sorted(members)[i + 1:]:
-                shared[(a, b)] += 1
+        for pair in itertools.combinations(sorted(members), 2):
+            shared[pair] += 1
     most = max(shared.values(), default=1)
     ties = [engine.Tie(str(a), str(b), n / most) for (a, b), n in shared.items()]
     candidates = [engine.Candidate(id=pk, kind=o.kind, country=o.country or "??",

@@ -49,8 +49,9 @@ def call_detail(request, pk: int):
     call = get_object_or_404(Call, pk=pk)
     viewer = viewer_for(request.user)
     searches = list(services.visible_searches(viewer, call).prefetch_related("followers"))
+    received = services.received_interests(viewer, searches)
     for search in searches:  # what the poster received (nothing for anyone else)
-        search.received = list(services.interests_for_poster(viewer, search))
+        search.received = received.get(search.pk, [])
     own = _own_organisations(viewer)
     form = PartnerSearchForm(request.POST or None, organisations=own)
     if request.method == "POST":

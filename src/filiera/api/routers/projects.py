@@ -272,7 +272,8 @@ class SearchOut(Schema):
 
     @staticmethod
     def resolve_followers(obj):
-        return obj.followers.count()
+        # visible_searches counts them in its query; a single search (follow, post) counts its own
+        return obj.follower_count if hasattr(obj, "follower_count") else obj.followers.count()
 
 
 class SearchIn(Schema):
