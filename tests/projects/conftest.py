@@ -7,9 +7,17 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from filiera.directory.models import Membership, Organisation
 from filiera.projects.models import Call, CallNeed, Deliverable, Partner, Project, WorkPackage
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages in English whatever a previous test's request left active in this thread."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
