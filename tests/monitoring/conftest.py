@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from filiera.directory.models import Membership, Organisation
 from filiera.events.models import Event, FollowUp, Meeting, MeetingSeat, Participant, Registration, Slot, Table
+from filiera.monitoring.models import Survey, SurveyInvitation, SurveyResponse
 from filiera.projects.models import Partner, Project
 
 
@@ -35,7 +36,10 @@ def history(cluster_a, cluster_b, org_a):
     Projects of 2025: alpha's running one (EUR 1,000,000; org_a 300,000, hospital 200,000, a German member of
     beta), alpha's rejected one (entered in 2025), a public record started in 2025 (org_a 100,000, a French
     partner): submitted 2, funded 1, success 50 %, funding 1,000,000, to members 600,000; international
-    partners 2 in 2 countries; one other cluster (beta) shared a project."""
+    partners 2 in 2 countries; one other cluster (beta) shared a project.
+    The 2025 satisfaction survey went to org_a, the hospital and the startup (3); org_a rated 5, the hospital 3:
+    satisfied 1 / 2 = 50 %, score 4.0, response rate 2 / 3 = 66.7 %. A draft survey of 2025 (never sent) and an
+    answer to the 2024 survey do not count in 2025."""
     hospital = member(cluster_a, "hospital", "hospital", datetime.date(2020, 1, 1))
     member(cluster_a, "university", "university", datetime.date(2024, 6, 1), datetime.date(2025, 9, 30), "lapsed")
     startup = member(cluster_a, "startup", "startup", datetime.date(2025, 2, 1), is_sme=True)
@@ -79,4 +83,18 @@ def history(cluster_a, cluster_b, org_a):
                                     eu_contribution=Decimal("900000"))
     Partner.objects.create(project=public, organisation=org_a, eu_contribution=100000)
     Partner.objects.create(project=public, organisation=french, eu_contribution=800000)
+
+    survey = Survey.objects.create(cluster=cluster_a, title="Members 2025", year=2025, status=Survey.Status.CLOSED,
+                                   sent_at=at(datetime.date(2025, 11, 1)))
+    for org in (org_a, hospital, startup):
+        SurveyInvitation.objects.create(survey=survey, organisation=org, token=f"t-{org.slug}",
+                                        sent_at=at(datetime.date(2025, 11, 1)))
+    for org, overall in ((org_a, 5), (hospital, 3)):
+        invitation = SurveyInvitation.objects.get(survey=survey, organisation=org)
+        SurveyResponse.objects.create(survey=survey, invitation=invitation, organisation=org, overall=overall)
+    draft = Survey.objects.create(cluster=cluster_a, title="Draft", year=2025)
+    SurveyInvitation.objects.create(survey=draft, organisation=german, token="t-draft")
+    older = Survey.objects.create(cluster=cluster_a, title="Members 2024", year=2024, status=Survey.Status.CLOSED,
+                                  sent_at=at(datetime.date(2024, 11, 1)))
+    SurveyResponse.objects.create(survey=older, organisation=org_a, overall=2)
     return {"hospital": hospital, "startup": startup, "german": german}

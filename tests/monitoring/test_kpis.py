@@ -21,7 +21,8 @@ def test_every_live_indicator_of_2025_as_counted_by_hand(cluster_a, history):
         "events": 1, "event_participants": 2, "meetings_held": 1, "meetings_followed_up": 1, "agreements": 1,
         "projects_submitted": 2, "projects_funded": 1, "success_rate": 50.0, "funding_total": 1000000.0,
         "funding_to_members": 600000.0, "international_partners": 2, "partner_countries": 2,
-        "cluster_collaborations": 1, "staff_fte": None, "budget": None, "media_coverage": None,
+        "cluster_collaborations": 1, "satisfaction": 50.0, "satisfaction_score": 4.0, "survey_response_rate": 66.7,
+        "staff_fte": None, "budget": None, "media_coverage": None,
     }
     assert result.breakdowns == {"members_by_kind": {"sme": 1, "hospital": 1, "startup": 1},
                                  "members_by_helix": {"industry": 2, "public": 1},
@@ -34,10 +35,12 @@ def test_the_year_before_and_a_value_chain(cluster_a, history, value_chain):
     assert (before["members"], before["members_joined"], before["events"], before["event_participants"]) == (
         3, 1, 1, 1)
     assert before["projects_submitted"] == 0 and before["success_rate"] is None
+    assert (before["satisfaction"], before["satisfaction_score"], before["survey_response_rate"]) == (0.0, 2.0, None)
     # Only org_a is in the "biomedical" value chain.
     chain = kpis.compute(services.facts_of(cluster_a, TODAY), 2025, value_chain.pk).values
     assert (chain["members"], chain["sme_share"], chain["events"], chain["event_participants"]) == (1, 100.0, 1, 1)
     assert (chain["meetings_held"], chain["projects_submitted"], chain["funding_to_members"]) == (1, 1, 600000.0)
+    assert (chain["satisfaction"], chain["satisfaction_score"], chain["survey_response_rate"]) == (100.0, 5.0, 100.0)
 
 
 @pytest.mark.django_db

@@ -8,7 +8,12 @@ class MonitoringConfig(AppConfig):
 
     def ready(self) -> None:
         from filiera.core import audit
-        from filiera.monitoring.models import ManualFigure, Target
+        from filiera.monitoring import models
 
-        audit.register(Target, cluster=lambda t: t.cluster_id)
-        audit.register(ManualFigure, cluster=lambda f: f.cluster_id)
+        for model in (models.Target, models.ManualFigure, models.Survey, models.Assessment,
+                      models.ImprovementAction):
+            audit.register(model, cluster=lambda obj: obj.cluster_id)
+        audit.register(models.SurveyInvitation, cluster=lambda i: i.survey.cluster_id)
+        audit.register(models.SurveyResponse, cluster=lambda r: r.survey.cluster_id)
+        for model in (models.AssessmentAnswer, models.EvidenceDocument):
+            audit.register(model, cluster=lambda obj: obj.assessment.cluster_id)

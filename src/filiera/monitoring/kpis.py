@@ -18,6 +18,9 @@ Counting rules (the tests count them by hand on a fixture):
 - International partners: partners of the year's projects from another country than the cluster's, and their
   countries. Cluster-to-cluster collaborations: the other clusters one of whose members shared a project or an
   event of the year with the cluster.
+- Satisfaction: the answers to the member-satisfaction surveys of the year (each survey says which year it
+  measures). Satisfied: the share of answers rating the cluster 4 or 5 out of 5; the score is the mean rating; the
+  response rate is answers over members invited.
 - With a value chain: members of that chain only; events and meetings with one of them, counted by their
   registrations and organisations from the chain; projects of that chain.
 """
@@ -36,8 +39,8 @@ LEVEL = "level"  # a level or a share: compared as it stands
 @dataclass(frozen=True)
 class Indicator:
     code: str
-    area: str  # members, activity, projects, international, resources, satisfaction
-    unit: str  # count, percent, eur, fte
+    area: str  # members, activity, projects, international, satisfaction, resources
+    unit: str  # count, percent, eur, fte, score (1 to 5)
     nature: str = FLOW
     higher_is_better: bool = True
     manual: bool = False  # entered by staff with evidence, not computed
@@ -64,6 +67,9 @@ CATALOGUE: tuple[Indicator, ...] = (
     Indicator("international_partners", "international", "count"),
     Indicator("partner_countries", "international", "count"),
     Indicator("cluster_collaborations", "international", "count"),
+    Indicator("satisfaction", "satisfaction", "percent", LEVEL),
+    Indicator("satisfaction_score", "satisfaction", "score", LEVEL),
+    Indicator("survey_response_rate", "satisfaction", "percent", LEVEL),
     Indicator("staff_fte", "resources", "fte", LEVEL, manual=True),
     Indicator("budget", "resources", "eur", LEVEL, manual=True),
     Indicator("media_coverage", "resources", "count", manual=True),
@@ -119,6 +125,13 @@ class Project:
     end: datetime.date | None = None
 
 
+@dataclass(frozen=True)
+class SurveyAnswer:
+    year: int  # the year the survey measures
+    organisation: int | None
+    overall: int  # 1 (very dissatisfied) to 5 (very satisfied)
+
+
 @dataclass
 class Facts:
     """What the engine needs of one cluster, for every year it is asked about."""
@@ -130,6 +143,8 @@ class Facts:
     projects: list[Project] = field(default_factory=list)
     other_clusters: dict[int, frozenset[int]] = field(default_factory=dict)  # organisation -> other clusters
     manual: dict[tuple[str, int], Decimal] = field(default_factory=dict)  # (code, year) -> value entered
+    survey_answers: list[SurveyAnswer] = field(default_factory=list)
+    survey_invited: dict[int, set[int]] = field(default_factory=dict)  # year -> organisations invited
 
 
 @dataclass
@@ -184,6 +199,10 @@ def compute(facts: Facts, year: int, value_chain: int | None = None) -> Result:
     touched = {o for p in of_year for o in p.partners} | {o for e in events for o in e.registrations if o}
     other_clusters = set().union(*(facts.other_clusters.get(o, frozenset()) for o in touched)) if touched else set()
 
+    answers = [a for a in facts.survey_answers if a.year == year and (value_chain is None or
+                                                                       a.organisation in chain_orgs)]
+    invited = {o for o in facts.survey_invited.get(year, set()) if value_chain is None or o in chain_orgs}
+
     values: dict[str, float | None] = {
         "members": len(now),
         "sme_share": _share(sum(1 for m in now if m.is_sme), len(now)),
@@ -206,6 +225,10 @@ def compute(facts: Facts, year: int, value_chain: int | None = None) -> Result:
         "international_partners": len(foreign),
         "partner_countries": len(set(foreign.values())),
         "cluster_collaborations": len(other_clusters),
+        "satisfaction": _share(sum(1 for a in answers if a.overall >= 4), len(answers)),
+        "satisfaction_score": round(sum(a.overall for a in answers) / len(answers), 2) if answers else None,
+        "survey_response_rate": _share(len({a.organisation for a in answers if a.organisation in invited}),
+                                       len(invited)),
     }
     for indicator in CATALOGUE:
         if indicator.manual:

@@ -20,7 +20,7 @@ from filiera.core.models import Cluster, Network, ValueChain
 from filiera.directory.models import Membership
 from filiera.events.models import Event, FollowUp, MeetingSeat, Registration
 from filiera.monitoring import kpis
-from filiera.monitoring.models import ManualFigure, Target
+from filiera.monitoring.models import ManualFigure, SurveyInvitation, SurveyResponse, Target
 from filiera.projects.models import Partner
 from filiera.projects.services import member_ids, portfolio, project_value_chains
 
@@ -45,13 +45,16 @@ LABELS = {
     "international_partners": _("International partners"),
     "partner_countries": _("Partner countries"),
     "cluster_collaborations": _("Cluster-to-cluster collaborations"),
+    "satisfaction": _("Members satisfied"),
+    "satisfaction_score": _("Satisfaction score (1 to 5)"),
+    "survey_response_rate": _("Survey response rate"),
     "staff_fte": _("Cluster management team (FTE)"),
     "budget": _("Cluster management budget"),
     "media_coverage": _("Media coverage (articles)"),
 }
 AREAS = {
     "members": _("Members"), "activity": _("Events and meetings"), "projects": _("Projects and funding"),
-    "international": _("International"), "resources": _("Resources (entered by staff)"),
+    "international": _("International"), "satisfaction": _("Members' satisfaction"), "resources": _("Resources (entered by staff)"),
 }
 STATUS_LABELS = {kpis.MET: _("met"), kpis.ON_TRACK: _("on track"), kpis.AT_RISK: _("at risk"),
                  kpis.MISSED: _("missed")}
@@ -130,9 +133,16 @@ def facts_of(cluster: Cluster, today: datetime.date | None = None) -> kpis.Facts
             cluster=cluster).values_list("organisation_id", "cluster_id"):
         other_clusters[org_id].add(cluster_id)
     manual = {(f.indicator, f.year): f.value for f in ManualFigure.objects.filter(cluster=cluster)}
+    answers = [kpis.SurveyAnswer(year=year, organisation=org_id, overall=overall) for year, org_id, overall in
+               SurveyResponse.objects.filter(survey__cluster=cluster).values_list("survey__year", "organisation_id",
+                                                                                  "overall")]
+    invited: dict[int, set[int]] = defaultdict(set)
+    for year, org_id in SurveyInvitation.objects.filter(survey__cluster=cluster).exclude(sent_at=None).values_list(
+            "survey__year", "organisation_id"):
+        invited[year].add(org_id)
     return kpis.Facts(country=cluster.country, members=members, events=events, meetings=meetings,
                       projects=projects, other_clusters={o: frozenset(c) for o, c in other_clusters.items()},
-                      manual=manual)
+                      manual=manual, survey_answers=answers, survey_invited=dict(invited))
 
 
 # --- the dashboard -----------------------------------------------------------------------------------------------
