@@ -15,14 +15,18 @@ from ninja import NinjaAPI
 
 from filiera.api.auth import AUTH
 from filiera.api.routers import (
+    assessments,
     clusters,
     events,
     matching,
     memberships,
+    monitoring,
     opportunities,
     organisations,
     people,
     projects,
+    reports,
+    surveys,
     vocabulary,
 )
 from filiera.core.audit import acting_as
@@ -31,7 +35,7 @@ api = NinjaAPI(
     title="Filiera API",
     version="1",
     description="Clusters, organisations, memberships, people, opportunities, events, funding calls, projects, "
-    "value chains and concepts. "
+    "value chains and concepts, KPIs and targets, satisfaction surveys, excellence self-assessments and reports. "
     "Authenticate with a personal token: `Authorization: Bearer <token>` (create one on your account page); "
     "without credentials you read what a visitor reads. Lists take `page` and `page_size` (at most 100) and answer "
     "`{\"items\": […], \"count\": total}`.",
@@ -48,6 +52,10 @@ api.add_router("/events", events.router)
 api.add_router("", vocabulary.router)
 api.add_router("", matching.router)
 api.add_router("", projects.router)
+api.add_router("", monitoring.router)
+api.add_router("", surveys.router)
+api.add_router("", assessments.router)
+api.add_router("", reports.router)
 
 
 def attributed_to_caller(view_func):

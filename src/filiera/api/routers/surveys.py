@@ -1,0 +1,5 @@
+"""Member-satisfaction surveys."""
+
+from ninja import Router
+
+router = Router(tags=["monitoring"])

@@ -1,0 +1,3 @@
+"""Monitoring URLs: assessments (included by urls_staff.py in the "monitoring" namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Monitoring URLs: reports (included by urls_staff.py in the "monitoring" namespace)."""
+
+urlpatterns: list = []
