@@ -324,3 +324,25 @@ def test_calls_and_projects(demo):
     active = Membership.objects.filter(cluster__slug="clust-er-health", status="active").values("organisation_id")
     assert running.partners.count() == 4 and running.partners.exclude(organisation_id__in=active).count() == 0
     assert running.work_packages.count() == 2
+
+
+def test_five_years_of_activity_behind_the_kpis(demo):
+    from filiera.monitoring import services
+    from filiera.monitoring.models import ManualFigure, Survey, Target
+
+    health = Cluster.objects.get(slug="clust-er-health")
+    today = timezone.localdate()
+    last_year = services.dashboard(health, today.year - 1)
+    values = {row.indicator.code: row.value for row in last_year.rows}
+    # Events, meetings and answers of every past year, by members only, and never in the future.
+    assert all(v for v in last_year.series["events"]) and all(v for v in last_year.series["meetings_held"])
+    assert 0 < values["active_members"] < values["members"]
+    assert values["agreements"] <= values["meetings_followed_up"] <= values["meetings_held"]
+    assert values["satisfaction"] is not None and 0 < values["survey_response_rate"] < 100
+    assert not Event.objects.filter(cluster=health, registrations__isnull=False,
+                                    starts_at__gt=timezone.now()).exclude(slug="annual-meeting").exists()
+    assert Survey.objects.filter(cluster=health, year=today.year - 1, status="closed").count() == 1
+    # Targets and figures entered by staff, with evidence, give a status.
+    assert Target.objects.filter(cluster=health, year=today.year).exists()
+    assert ManualFigure.objects.filter(cluster=health, indicator="staff_fte").exclude(evidence="").exists()
+    assert any(row.status for row in last_year.rows)

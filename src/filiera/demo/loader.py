@@ -19,6 +19,7 @@ from django.utils import timezone
 from filiera.core.audit import acting_as
 from filiera.core.models import Cluster, ClusterRole, Concept, ExcellenceLabel, Network, NetworkRole, ValueChain
 from filiera.core.vocabulary import sync_vocabulary
+from filiera.demo.activity import load_activity
 from filiera.demo.generator import DemoPlan, build_plan, load
 from filiera.directory.models import Membership, Opportunity, Organisation, Person, bulk_saved, bulk_saving
 from filiera.events.models import Event, EventText, RegistrationQuestion
@@ -261,6 +262,7 @@ def load_demo(today: datetime.date | None = None) -> dict:
         _opportunities(plan, organisations, clusters, concepts, chains, users)
         _events(clusters, today)
         _projects(clusters, organisations, today)
+        load_activity(clusters, today)
     bulk_saved.send(sender=Organisation, ids=sorted(o.pk for o in organisations.values()))
     return summary(plan)
 
