@@ -346,3 +346,9 @@ def test_five_years_of_activity_behind_the_kpis(demo):
     assert Target.objects.filter(cluster=health, year=today.year).exists()
     assert ManualFigure.objects.filter(cluster=health, indicator="staff_fte").exclude(evidence="").exists()
     assert any(row.status for row in last_year.rows)
+    # Last year's self-assessment, completed with evidence links, close to bronze.
+    from filiera.monitoring.models import Assessment
+
+    assessment = Assessment.objects.get(cluster=health)
+    assert (assessment.status, assessment.year) == ("completed", today.year - 1)
+    assert assessment.results["readiness"]["bronze"] >= 90 and assessment.evidence.exclude(url="").exists()

@@ -1,6 +1,7 @@
 """The demo's past activity, so that monitoring has five years to show (data/monitoring.json): for a few clusters,
 events of each past year with members registered, one B2B brokerage a year with meetings and what came of them, a
-satisfaction survey each past year, targets, figures entered by staff with their evidence, and improvement actions.
+satisfaction survey each past year, targets, figures entered by staff with their evidence, improvement actions, and
+last year's excellence self-assessment of Clust-ER Health, completed.
 
 Everything is drawn from a seeded random generator over the members the cluster had on each day, so the demo is the
 same for the same day. Registrations, meetings and answers are written in bulk (like the back-dated creation dates of
@@ -160,6 +161,26 @@ def _survey(place: _Cluster, year: int, rng: random.Random) -> None:
     SurveyInvitation.objects.bulk_update(invitations, ["answered_at"])
 
 
+def _assessment(clusters: dict[str, Cluster], spec: dict, today: datetime.date) -> None:
+    """Last year's self-assessment, answered by the cluster's manager with evidence links and completed, through
+    the assessment's own use cases."""
+    from filiera.core.access import viewer_for
+    from filiera.core.models import ClusterRole
+    from filiera.monitoring import assessments
+
+    cluster = clusters[spec["cluster"]]
+    manager = ClusterRole.objects.filter(cluster=cluster, role=ClusterRole.Role.MANAGER).order_by("pk").first().user
+    viewer = viewer_for(manager)
+    assessment = assessments.start_assessment(viewer, cluster, year=today.year - 1, level=spec["level"])
+    for code, (answer, title, url) in spec["answers"].items():
+        if isinstance(answer, bool):
+            assessments.answer_criterion(viewer, assessment, code, met=answer)
+        else:
+            assessments.answer_criterion(viewer, assessment, code, value=Decimal(str(answer)))
+        assessments.add_evidence(viewer, assessment, code, title=title, url=url)
+    assessments.complete(viewer, assessment, today)
+
+
 def load_activity(clusters: dict[str, Cluster], today: datetime.date) -> None:
     data = load("monitoring.json")
     rng = random.Random(SEED)
@@ -185,3 +206,4 @@ def load_activity(clusters: dict[str, Cluster], today: datetime.date) -> None:
             due = today + datetime.timedelta(days=due_in_days)
             ImprovementAction.objects.create(cluster=clusters[slug], area=area, title=title, owner=owner, due_on=due,
                                              status=status, done_on=due if status == "done" else None)
+    _assessment(clusters, data["assessment"], today)
