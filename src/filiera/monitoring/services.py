@@ -11,13 +11,12 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster, Network, ValueChain
-from filiera.directory.models import Membership
+from filiera.directory.models import HELIX_OF_KIND, Helix, Membership
 from filiera.events.models import Event, FollowUp, MeetingSeat, Registration
 from filiera.monitoring import kpis
 from filiera.monitoring.models import ManualFigure, SurveyInvitation, SurveyResponse, Target
@@ -54,7 +53,8 @@ LABELS = {
 }
 AREAS = {
     "members": _("Members"), "activity": _("Events and meetings"), "projects": _("Projects and funding"),
-    "international": _("International"), "satisfaction": _("Members' satisfaction"), "resources": _("Resources (entered by staff)"),
+    "international": _("International"), "satisfaction": _("Members' satisfaction"),
+    "resources": _("Resources (entered by staff)"),
 }
 STATUS_LABELS = {kpis.MET: _("met"), kpis.ON_TRACK: _("on track"), kpis.AT_RISK: _("at risk"),
                  kpis.MISSED: _("missed")}
@@ -69,17 +69,18 @@ def facts_of(cluster: Cluster, today: datetime.date | None = None) -> kpis.Facts
     (up to `today`)."""
     today = today or timezone.localdate()
     chains_of_org: dict[int, set[int]] = defaultdict(set)
-    memberships = list(Membership.objects.filter(cluster=cluster, joined_on__isnull=False)
-                       .select_related("organisation").only("organisation__kind", "organisation__country",
-                                                            "organisation__is_sme", "joined_on", "ended_on"))
+    # Plain rows, not model instances: for thousands of members, building the instances (and the audit log's
+    # snapshot of each) cost ten times the query (bench/dashboard.py).
+    memberships = list(Membership.objects.filter(cluster=cluster, joined_on__isnull=False).values_list(
+        "organisation_id", "organisation__kind", "organisation__country", "organisation__is_sme", "joined_on",
+        "ended_on"))
     for org_id, chain_id in ValueChain.organisations.through.objects.filter(
-            organisation_id__in=[m.organisation_id for m in memberships]).values_list("organisation_id",
-                                                                                        "valuechain_id"):
+            organisation_id__in=[m[0] for m in memberships]).values_list("organisation_id", "valuechain_id"):
         chains_of_org[org_id].add(chain_id)
-    members = [kpis.Member(organisation=m.organisation_id, kind=m.organisation.kind, helix=m.organisation.helix,
-                           country=m.organisation.country, is_sme=m.organisation.is_sme, joined_on=m.joined_on,
-                           ended_on=m.ended_on, value_chains=frozenset(chains_of_org[m.organisation_id]))
-               for m in memberships]
+    members = [kpis.Member(organisation=org_id, kind=kind, helix=HELIX_OF_KIND.get(kind, Helix.CIVIL),
+                           country=country, is_sme=is_sme, joined_on=joined_on, ended_on=ended_on,
+                           value_chains=frozenset(chains_of_org[org_id]))
+               for org_id, kind, country, is_sme, joined_on, ended_on in memberships]
 
     events_of_cluster = Event.objects.filter(cluster=cluster, starts_at__date__lte=today).exclude(
         status=Event.Status.CANCELLED)
@@ -108,21 +109,26 @@ def facts_of(cluster: Cluster, today: datetime.date | None = None) -> kpis.Facts
                 for pk, day in days.items()]
 
     projects_qs = portfolio(cluster)
+    # One read of the portfolio's partners gives their countries, what members received and the members' part (for
+    # the value chains); filtering members in Python spares SQLite a query of nested subqueries (bench/dashboard.py).
+    members_now = set(member_ids(cluster).values_list("organisation_id", flat=True))
     partners: dict[int, dict[int, str]] = defaultdict(dict)
-    for project_id, org_id, country in Partner.objects.filter(project__in=projects_qs).values_list(
-            "project_id", "organisation_id", "organisation__country"):
+    funding: dict[int, Decimal] = defaultdict(Decimal)
+    member_partners = []
+    for project_id, org_id, country, eu in Partner.objects.filter(project__in=projects_qs).values_list(
+            "project_id", "organisation_id", "organisation__country", "eu_contribution"):
         partners[project_id][org_id] = country
-    funding = dict(Partner.objects.filter(project__in=projects_qs, organisation_id__in=member_ids(cluster))
-                   .order_by().values_list("project_id").annotate(total=Sum("eu_contribution"))
-                   .values_list("project_id", "total"))
-    chains = project_value_chains(cluster, projects_qs.values("pk"))
+        if org_id in members_now:
+            funding[project_id] += eu or 0
+            member_partners.append((project_id, org_id))
+    chains = project_value_chains(cluster, projects_qs.values("pk"), member_partners)
     projects = []
     for pk, status, own_cluster, start, end, created, eu in projects_qs.values_list(
             "pk", "status", "cluster_id", "start_date", "end_date", "created_at", "eu_contribution"):
         # A project counts in the year it started; one not started yet in the year it was entered.
         day = start or timezone.localtime(created).date()
         projects.append(kpis.Project(day=day, status=status, own=own_cluster == cluster.pk, eu_contribution=eu,
-                                     members_funding=funding.get(pk) or Decimal(0),
+                                     members_funding=funding.get(pk, Decimal(0)),
                                      partners=frozenset(partners[pk]), partner_countries=partners[pk],
                                      value_chains=frozenset(chains.get(pk, ())), start=start, end=end))
 
@@ -213,6 +219,19 @@ def dashboard(cluster: Cluster, year: int, value_chain: ValueChain | None = None
                      series=series, years=years)
 
 
+def years_with_data(cluster: Cluster, facts: kpis.Facts, today: datetime.date | None = None) -> list[int]:
+    """The years a dashboard offers: from the cluster's founding or its first recorded fact (not before 2000) to
+    next year, for which targets are set ahead."""
+    today = today or timezone.localdate()
+    firsts = [m.joined_on.year for m in facts.members if m.joined_on] + [e.day.year for e in facts.events] + \
+        [m.day.year for m in facts.meetings] + [p.day.year for p in facts.projects if p.day] + \
+        [year for _code, year in facts.manual] + [a.year for a in facts.survey_answers]
+    if cluster.founded_on:
+        firsts.append(cluster.founded_on.year)
+    first = max(2000, min(min(firsts, default=today.year), today.year))
+    return list(range(first, today.year + 2))
+
+
 def network_comparison(network: Network, year: int, today: datetime.date | None = None
                        ) -> tuple[list[Cluster], list[tuple[kpis.Indicator, str, list[float | None]]]]:
     """A network's clusters side by side: each indicator's value in each cluster."""
@@ -259,6 +278,39 @@ def set_target(viewer: Viewer, cluster: Cluster, indicator: str, year: int, valu
     target.full_clean()
     target.save()
     return target
+
+
+@transaction.atomic
+def set_targets(viewer: Viewer, cluster: Cluster, year: int, values: dict[str, Decimal | None],
+                value_chain: ValueChain | None = None) -> dict[str, float]:
+    """Set (or, with no value, remove) several targets of a year at once, all or nothing: the targets form and the
+    API's PUT. Indicators not named are left alone; an unchanged one is not written again. A ValidationError names
+    each indicator refused, and nothing is saved. Returns the year's targets after the change."""
+    if not (viewer.is_admin or viewer.is_staff_of(cluster)):
+        raise PermissionDenied
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": _("Give a year between 2000 and 2100.")})
+    if value_chain is not None and not cluster.value_chains.filter(pk=value_chain.pk).exists():
+        raise ValidationError({"value_chain": _("This is not one of the cluster's value chains.")})
+    current = targets_of(cluster, year, value_chain)
+    errors: dict[str, list[str]] = {}
+    for code, value in values.items():
+        indicator = kpis.BY_CODE.get(code)
+        if indicator is None:
+            errors[code] = [_("“%(code)s” is not an indicator.") % {"code": code}]
+            continue
+        if indicator.manual and value_chain is not None:
+            errors[code] = [_("This figure is entered for the whole cluster, not for a value chain.")]
+            continue
+        if (None if value is None else float(value)) == current.get(code):
+            continue
+        try:
+            set_target(viewer, cluster, code, year, value, value_chain)
+        except ValidationError as error:
+            errors[code] = error.messages
+    if errors:
+        raise ValidationError(errors)  # leaving the transaction undoes the targets already set
+    return targets_of(cluster, year, value_chain)
 
 
 @transaction.atomic

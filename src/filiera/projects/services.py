@@ -152,20 +152,25 @@ def portfolio_totals(cluster: Cluster, by: str, projects: QuerySet | None = None
     return ordered
 
 
-def project_value_chains(cluster: Cluster, projects) -> dict[int, set[int]]:
-    """The value chains of each project: its own, or else those of its partners that are the cluster's members."""
-    members = member_ids(cluster)
+def project_value_chains(cluster: Cluster, projects, member_partners: list[tuple[int, int]] | None = None
+                         ) -> dict[int, set[int]]:
+    """The value chains of each project: its own, or else those of its partners that are the cluster's members.
+    `member_partners` ((project, member) pairs) spares the query when the caller has them already."""
     own: dict[int, set[int]] = defaultdict(set)
     for project_id, chain_id in Project.value_chains.through.objects.filter(project_id__in=projects) \
             .values_list("project_id", "valuechain_id"):
         own[project_id].add(chain_id)
     chains_of_org: dict[int, set[int]] = defaultdict(set)
-    for org_id, chain_id in Organisation.value_chains.through.objects.filter(organisation_id__in=members) \
-            .values_list("organisation_id", "valuechain_id"):
+    for org_id, chain_id in Organisation.value_chains.through.objects.filter(
+            organisation_id__in=member_ids(cluster)).values_list("organisation_id", "valuechain_id"):
         chains_of_org[org_id].add(chain_id)
+    if member_partners is None:
+        # Members are filtered in Python: SQLite runs two nested IN subqueries as every member against every project.
+        members = set(member_ids(cluster).values_list("organisation_id", flat=True))
+        member_partners = [(project_id, org_id) for project_id, org_id in Partner.objects.filter(
+            project_id__in=projects).values_list("project_id", "organisation_id") if org_id in members]
     by_members: dict[int, set[int]] = defaultdict(set)
-    for project_id, org_id in Partner.objects.filter(project_id__in=projects, organisation_id__in=members) \
-            .values_list("project_id", "organisation_id"):
+    for project_id, org_id in member_partners:
         by_members[project_id] |= chains_of_org[org_id]
     return {pk: own.get(pk) or by_members[pk] for pk in set(own) | set(by_members)}
 
