@@ -3,6 +3,11 @@ member's answer to a satisfaction survey (through the personal link it was maile
 
 from django.urls import path
 
+from filiera.monitoring import survey_views, views
+
 app_name = "monitoring_public"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("networks/<slug:network_slug>/monitoring/", views.network, name="network"),
+    path("surveys/<str:token>/", survey_views.answer, name="survey_answer"),
+]
