@@ -17,6 +17,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 
 from filiera.core.models import AuditEntry
@@ -48,6 +49,8 @@ def _jsonable(value):
         return format(value.normalize(), "f") if value.is_finite() else str(value)
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, FieldFile):  # an uploaded file is logged by its stored name
+        return value.name or ""
     return value
 
 

@@ -131,7 +131,7 @@ class SurveyResponse(models.Model):
 # --- excellence self-assessment ------------------------------------------------------------------------------------
 
 
-def evidence_path(instance: "EvidenceDocument", filename: str) -> str:
+def evidence_path(instance: EvidenceDocument, filename: str) -> str:
     return f"evidence/{instance.assessment.cluster_id}/{instance.assessment_id}/{filename}"
 
 
