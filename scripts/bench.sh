@@ -8,3 +8,5 @@ cd "$(dirname "$0")/.."
 .venv/bin/python bench/consortium.py      # 300 candidates, 12 needs: a few seconds
 .venv/bin/python bench/partner_recommendation.py   # health H2020, learn before 2018, test after: a few seconds
 .venv/bin/python bench/projects_import.py   # the whole H2020 network (145,000 participations), SQLite and PostgreSQL: about two minutes
+.venv/bin/python bench/annual_report.py   # the annual report of a 2,000-member cluster, PDF and XLSX, SQLite and PostgreSQL: about a minute
+.venv/bin/python bench/dashboard.py   # the KPI dashboard's p95 over 50 requests, SQLite and PostgreSQL: about two minutes
