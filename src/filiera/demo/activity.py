@@ -20,8 +20,7 @@ from filiera.core.models import Cluster
 from filiera.demo.generator import SEED, load
 from filiera.directory.models import Membership, Person
 from filiera.events.models import Event, FollowUp, Meeting, MeetingSeat, Participant, Registration, Slot, Table
-from filiera.monitoring.models import ImprovementAction, ManualFigure, Survey, SurveyInvitation, SurveyResponse, \
-    Target
+from filiera.monitoring.models import ImprovementAction, ManualFigure, Survey, SurveyInvitation, SurveyResponse, Target
 
 YEARS = 5
 EVENT_MONTHS = (2, 4, 6, 9, 11, 12)
@@ -125,7 +124,7 @@ def _brokerage(place: _Cluster, spec: dict, title: str, year: int, today: dateti
         meetings.append(Meeting(event=event, slot=slots[s], table=tables[table_of[s]]))
     meetings = Meeting.objects.bulk_create(meetings)
     seats, follow_ups = [], []
-    for meeting, (a, b, s) in zip(meetings, planned):
+    for meeting, (a, b, s) in zip(meetings, planned, strict=True):
         seats += [MeetingSeat(meeting=meeting, participant=participants[i], slot=slots[s]) for i in (a, b)]
         draw = rng.random()
         outcome = (FollowUp.Outcome.AGREEMENT if draw < 0.1 else FollowUp.Outcome.FOLLOW_UP if draw < 0.55
