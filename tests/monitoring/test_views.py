@@ -4,6 +4,7 @@ back office), and a network's clusters side by side (its coordinator and admins)
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from decimal import Decimal
@@ -95,6 +96,10 @@ def test_the_dashboard_shows_2025_as_counted_by_hand(as_user, staff, history):
     # Grouped by area, the staff's links to targets and figures.
     assert html.index("Events and meetings") < html.index('data-indicator="events"') < html.index("International")
     assert "Targets of 2025" in html and "Enter figures" in html
+    # The year's annual report, from the dashboard (not for a year still to come).
+    assert "/c/alpha/monitoring/reports/annual/?year=2025&amp;format=pdf" in html
+    next_year = datetime.date.today().year + 1
+    assert "reports/annual/" not in as_user(staff).get(DASHBOARD, {"year": next_year}).content.decode()
 
     trend = chart(html, "chart-trend")
     assert trend["categories"] == ["2021", "2022", "2023", "2024", "2025"]
