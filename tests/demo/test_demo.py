@@ -320,7 +320,7 @@ def test_calls_and_projects(demo):
         2521964, 1929500, "2016-11-01", "2019-04-30")
     health = Project.objects.filter(cluster__slug="clust-er-health")
     assert set(health.values_list("status", flat=True)) >= {"idea", "proposal", "running"}
-    running = health.get(status="running")
+    running = health.get(acronym="HOMECARE-ER")
     active = Membership.objects.filter(cluster__slug="clust-er-health", status="active").values("organisation_id")
     assert running.partners.count() == 4 and running.partners.exclude(organisation_id__in=active).count() == 0
     assert running.work_packages.count() == 2
@@ -339,6 +339,9 @@ def test_five_years_of_activity_behind_the_kpis(demo):
     assert 0 < values["active_members"] < values["members"]
     assert values["agreements"] <= values["meetings_followed_up"] <= values["meetings_held"]
     assert values["satisfaction"] is not None and 0 < values["survey_response_rate"] < 100
+    # Past proposals with members and partners abroad: funding and international figures in most years.
+    assert sum(last_year.series["projects_submitted"]) >= 5 and sum(last_year.series["funding_total"]) > 0
+    assert sum(1 for v in last_year.series["international_partners"] if v) >= 3
     assert not Event.objects.filter(cluster=health, registrations__isnull=False,
                                     starts_at__gt=timezone.now()).exclude(slug="annual-meeting").exists()
     assert Survey.objects.filter(cluster=health, year=today.year - 1, status="closed").count() == 1

@@ -1,7 +1,8 @@
 """The demo's past activity, so that monitoring has five years to show (data/monitoring.json): for a few clusters,
-events of each past year with members registered, one B2B brokerage a year with meetings and what came of them, a
-satisfaction survey each past year, targets, figures entered by staff with their evidence, improvement actions, and
-last year's excellence self-assessment of Clust-ER Health, completed.
+events of each past year with members registered, one B2B brokerage a year with meetings and what came of them,
+past project proposals (funded or not) with members and partners abroad, a satisfaction survey each past year,
+targets, figures entered by staff with their evidence, improvement actions, and last year's excellence
+self-assessment of Clust-ER Health, completed.
 
 Everything is drawn from a seeded random generator over the members the cluster had on each day, so the demo is the
 same for the same day. Registrations, meetings and answers are written in bulk (like the back-dated creation dates of
@@ -20,12 +21,13 @@ from filiera.core.models import Cluster
 from filiera.demo.generator import SEED, load
 from filiera.directory.models import Membership, Person
 from filiera.events.models import Event, FollowUp, Meeting, MeetingSeat, Participant, Registration, Slot, Table
+from filiera.monitoring import surveys
 from filiera.monitoring.models import ImprovementAction, ManualFigure, Survey, SurveyInvitation, SurveyResponse, Target
+from filiera.projects.models import Partner, Project
 
 YEARS = 5
 EVENT_MONTHS = (2, 4, 6, 9, 11, 12)
 SLOTS, TABLES = 8, 8
-SERVICES = ("events", "matchmaking", "projects", "information", "international")
 
 
 def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
@@ -135,7 +137,30 @@ def _brokerage(place: _Cluster, spec: dict, title: str, year: int, today: dateti
     FollowUp.objects.bulk_create(follow_ups)
 
 
-def _survey(place: _Cluster, year: int, rng: random.Random) -> None:
+def _past_projects(clusters: dict[str, Cluster], spec: dict, today: datetime.date, rng: random.Random) -> None:
+    """A cluster's past proposals, spread over the years before this one: the most engaged members as partners
+    (the first one coordinates) and one or two members of the partner cluster abroad. A funded project runs from its
+    start date for its months, so it is closed once that is past."""
+    for slug, data in ((k, v) for k, v in spec.items() if not k.startswith("_")):
+        home, abroad = _Cluster(clusters[slug], rng), _Cluster(clusters[data["abroad"]], rng)
+        for index, (acronym, title, programme, months, eu, outcome) in enumerate(data["projects"]):
+            year = today.year - YEARS + index * YEARS // len(data["projects"])
+            start = datetime.date(year, 3 + 2 * (index % 4), 1)
+            end = start + datetime.timedelta(days=round(months * 30.44))
+            status = (Project.Status.REJECTED if outcome == "rejected" else
+                      Project.Status.CLOSED if end < today else Project.Status.RUNNING)
+            project = Project.objects.create(
+                cluster=home.cluster, acronym=acronym, title=title, programme=programme, status=status,
+                start_date=start, end_date=end, total_budget=Decimal(round(eu * 1.25)), eu_contribution=Decimal(eu))
+            partners = home.attending(start, rng.randint(3, 5)) + abroad.attending(start, rng.randint(1, 2))
+            share = Decimal(eu) / len(partners) if outcome == "funded" else None
+            Partner.objects.bulk_create([
+                Partner(project=project, organisation=organisation, role="coordinator" if i == 0 else "partner",
+                        eu_contribution=round(share, 2) if share else None)
+                for i, organisation in enumerate(partners)])
+
+
+def _survey(place: _Cluster, year: int, comments: list[str], rng: random.Random) -> None:
     """The members' satisfaction survey of a past year: sent in November to the members then, about 60 % answer."""
     sent = datetime.date(year, 11, 20)
     members = place.members_on(sent)
@@ -151,10 +176,12 @@ def _survey(place: _Cluster, year: int, rng: random.Random) -> None:
     for invitation in invitations:
         if rng.random() < 0.6:
             overall = rng.choices((1, 2, 3, 4, 5), weights=(1, 3, 10, 22, 14))[0]
-            services = {s: max(1, min(5, overall + rng.choice((-1, 0, 0, 1)))) for s in SERVICES if rng.random() < 0.7}
+            services = {s: max(1, min(5, overall + rng.choice((-1, 0, 0, 1)))) for s in surveys.SERVICES
+                        if rng.random() < 0.7}
             responses.append(SurveyResponse(survey=survey, invitation=invitation, organisation=invitation.organisation,
                                             overall=overall, services=services,
-                                            recommend=max(0, min(10, 2 * overall + rng.choice((-1, 0, 0, 1))))))
+                                            recommend=max(0, min(10, 2 * overall + rng.choice((-1, 0, 0, 1)))),
+                                            comment=rng.choice(comments) if rng.random() < 0.08 else ""))
             invitation.answered_at = _at(sent + datetime.timedelta(days=rng.randint(1, 20)), 11)
     SurveyResponse.objects.bulk_create(responses)
     SurveyInvitation.objects.bulk_update(invitations, ["answered_at"])
@@ -190,7 +217,8 @@ def load_activity(clusters: dict[str, Cluster], today: datetime.date) -> None:
             _events(place, spec, data["event_titles"][language], year, today, rng)
             _brokerage(place, spec, data["brokerage_titles"][language], year, today, rng)
             if year < today.year:
-                _survey(place, year, rng)
+                _survey(place, year, data["survey_comments"][language], rng)
+    _past_projects(clusters, data["past_projects"], today, rng)
     for slug, targets in data["targets"].items():
         for year in (today.year - 1, today.year):
             for indicator, value in targets.items():
