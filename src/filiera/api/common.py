@@ -39,6 +39,16 @@ def signed_in_viewer(request) -> Viewer:
     return current
 
 
+def observed_cluster(current: Viewer, slug: str) -> Cluster:
+    """The cluster if the caller reads its back office (its staff, its observers, platform admins); 404 otherwise, so
+    that another cluster's private data is not even said to exist. Whether the caller may also change something is
+    the services' to say (403)."""
+    cluster = Cluster.objects.filter(slug=slug).first()
+    if cluster is None or not current.can_read_dashboard(cluster):
+        raise Http404
+    return cluster
+
+
 def visible_organisation(current: Viewer, organisation_id: int) -> Organisation:
     """The organisation if the caller may see it; 404 otherwise (whether it exists is nobody else's business)."""
     organisation = current.visible_organisations().filter(pk=organisation_id).first()

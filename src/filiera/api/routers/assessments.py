@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from filiera.api.common import signed_in_viewer
+from filiera.api.common import observed_cluster, signed_in_viewer
 from filiera.api.schemas import ErrorOut, ValidationErrorOut
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster
@@ -128,15 +128,6 @@ FILE = {"type": "string", "format": "binary"}
 # --- helpers -------------------------------------------------------------------------------------------------------
 
 
-def _cluster(current: Viewer, slug: str) -> Cluster:
-    """The cluster if the caller reads its assessments (staff, observer, admin); 404 otherwise. Whether the caller
-    may also change them is the services' to say (403)."""
-    cluster = Cluster.objects.filter(slug=slug).first()
-    if cluster is None or not services.can_read(current, cluster):
-        raise Http404
-    return cluster
-
-
 def _assessment(cluster: Cluster, assessment_id: int) -> Assessment:
     return get_object_or_404(services.assessments_of(cluster), pk=assessment_id)
 
@@ -189,7 +180,7 @@ def _action_out(action: ImprovementAction) -> ImprovementAction:
 def list_assessments(request, slug: str):
     """Every excellence self-assessment of the cluster, newest first, with its readiness per label level (frozen
     once completed, as it stands now while in progress). Its staff, observers and platform admins."""
-    cluster = _cluster(signed_in_viewer(request), slug)
+    cluster = observed_cluster(signed_in_viewer(request), slug)
     return [{"id": row.assessment.pk, "year": row.assessment.year, "level": row.assessment.level,
              "status": row.assessment.status, "created_at": row.assessment.created_at,
              "completed_at": row.assessment.completed_at, "readiness": row.readiness}
@@ -201,7 +192,7 @@ def list_assessments(request, slug: str):
 def get_assessment(request, slug: str, assessment_id: int):
     """Every criterion with its question, thresholds per level, live figure or staff's answer, evidence and whether
     it is met at each level; the readiness per level and what is missing."""
-    cluster = _cluster(signed_in_viewer(request), slug)
+    cluster = observed_cluster(signed_in_viewer(request), slug)
     return _assessment_out(services.review(_assessment(cluster, assessment_id)))
 
 
@@ -210,7 +201,7 @@ def get_assessment(request, slug: str, assessment_id: int):
 def start_assessment(request, slug: str, payload: AssessmentIn):
     """Start the self-assessment of a year for the label level sought; one at a time per year is in progress."""
     current = signed_in_viewer(request)
-    cluster = _cluster(current, slug)
+    cluster = observed_cluster(current, slug)
     assessment = services.start_assessment(current, cluster, year=payload.year, level=payload.level,
                                            user=request.auth)
     return Status(201, _assessment_out(services.review(assessment)))
@@ -223,7 +214,7 @@ def answer_criterion(request, slug: str, assessment_id: int, code: str, payload:
     criterion takes only a comment (its figure comes from the platform's data). Answers the whole assessment with
     its readiness as it now stands."""
     current = signed_in_viewer(request)
-    cluster = _cluster(current, slug)
+    cluster = observed_cluster(current, slug)
     assessment = _assessment(cluster, assessment_id)
     if code not in excellence.BY_CODE:
         raise Http404
@@ -238,7 +229,7 @@ def complete_assessment(request, slug: str, assessment_id: int):
     """Freeze the results (figures, answers, evidence, readiness per level): the history then shows the assessment
     as it is now, whatever the data become."""
     current = signed_in_viewer(request)
-    cluster = _cluster(current, slug)
+    cluster = observed_cluster(current, slug)
     assessment = services.complete(current, _assessment(cluster, assessment_id))
     return _assessment_out(services.review(assessment))
 
@@ -251,7 +242,7 @@ def complete_assessment(request, slug: str, assessment_id: int):
 def evidence_pack(request, slug: str, assessment_id: int, query: Query[PackQuery]):
     """The printable self-assessment (PDF, in `lang` or the cluster's language) with every evidence file and a
     links.csv of the evidence links, zipped. Staff and observers of the cluster."""
-    cluster = _cluster(signed_in_viewer(request), slug)
+    cluster = observed_cluster(signed_in_viewer(request), slug)
     assessment = _assessment(cluster, assessment_id)
     response = HttpResponse(services.evidence_pack(assessment, query.lang or None), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{services.pack_filename(assessment)}"'
@@ -266,7 +257,7 @@ def evidence_pack(request, slug: str, assessment_id: int, query: Query[PackQuery
 def list_actions(request, slug: str):
     """The improvement areas the cluster works on, by due date, each with its owner, status and whether it is
     overdue. Its staff, observers and platform admins."""
-    cluster = _cluster(signed_in_viewer(request), slug)
+    cluster = observed_cluster(signed_in_viewer(request), slug)
     return services.actions_of(cluster)
 
 
@@ -274,7 +265,7 @@ def list_actions(request, slug: str):
              summary="Add an improvement action (staff)")
 def create_action(request, slug: str, payload: ActionIn):
     current = signed_in_viewer(request)
-    cluster = _cluster(current, slug)
+    cluster = observed_cluster(current, slug)
     action = services.save_action(current, cluster, _action_data(current, cluster, payload))
     return Status(201, _action_out(action))
 
@@ -283,6 +274,6 @@ def create_action(request, slug: str, payload: ActionIn):
             summary="Change an improvement action (staff)")
 def update_action(request, slug: str, action_id: int, payload: ActionIn):
     current = signed_in_viewer(request)
-    cluster = _cluster(current, slug)
+    cluster = observed_cluster(current, slug)
     action = get_object_or_404(ImprovementAction, pk=action_id, cluster=cluster)
     return _action_out(services.save_action(current, cluster, _action_data(current, cluster, payload), action=action))

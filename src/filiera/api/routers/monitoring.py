@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Router, Schema
 from ninja.responses import Status
 
-from filiera.api.common import signed_in_viewer
+from filiera.api.common import observed_cluster, signed_in_viewer
 from filiera.api.schemas import ErrorOut, ValidationErrorOut
-from filiera.core.access import Viewer
 from filiera.core.models import Cluster, Network, ValueChain
 from filiera.monitoring import kpis, services
 from filiera.monitoring.models import ManualFigure
@@ -115,15 +114,6 @@ class NetworkKpisOut(Schema):
 # --- helpers -------------------------------------------------------------------------------------------------------
 
 
-def _cluster(current: Viewer, slug: str) -> Cluster:
-    """The cluster if the caller reads its dashboard (staff, observer, admin); 404 otherwise. Whether the caller may
-    also change its targets and figures is the services' to say (403)."""
-    cluster = Cluster.objects.filter(slug=slug).first()
-    if cluster is None or not current.can_read_dashboard(cluster):
-        raise Http404
-    return cluster
-
-
 def _value_chain(cluster: Cluster, slug: str | None) -> ValueChain | None:
     if not slug:
         return None
@@ -153,7 +143,7 @@ def cluster_kpis(request, slug: str, year: int | None = None, value_chain: str |
     """The indicators of a year (default: the current one), for the whole cluster or one of its value chains (its
     slug), with the year before's value, the trend, the target and its status; the members' breakdowns; and each
     indicator's series over the five years up to `year`. Its staff, observers and platform admins."""
-    cluster = _cluster(signed_in_viewer(request), slug)
+    cluster = observed_cluster(signed_in_viewer(request), slug)
     year = _year(year)
     chain = _value_chain(cluster, value_chain)
     board = services.dashboard(cluster, year, chain)
@@ -175,7 +165,7 @@ def cluster_kpis(request, slug: str, year: int | None = None, value_chain: str |
 def get_targets(request, slug: str, year: int | None = None, value_chain: str | None = None):
     """The targets of a year (default: the current one), of the whole cluster or of one value chain. Its staff,
     observers (they see the targets on the dashboard too) and platform admins."""
-    cluster = _cluster(signed_in_viewer(request), slug)
+    cluster = observed_cluster(signed_in_viewer(request), slug)
     year = _year(year)
     chain = _value_chain(cluster, value_chain)
     return _targets(cluster, year, chain, services.targets_of(cluster, year, chain))
@@ -194,7 +184,7 @@ PUT_TARGETS = (
 def put_targets(request, slug: str, year: int, payload: Body[dict[str, Decimal | None]],
                 value_chain: str | None = None):
     current = signed_in_viewer(request)
-    cluster = _cluster(current, slug)
+    cluster = observed_cluster(current, slug)
     chain = _value_chain(cluster, value_chain)
     targets = services.set_targets(current, cluster, year, dict(payload), chain)
     return _targets(cluster, year, chain, targets)
@@ -208,7 +198,7 @@ def put_targets(request, slug: str, year: int, payload: Body[dict[str, Decimal |
 def list_figures(request, slug: str, year: int | None = None):
     """The figures the platform cannot know (team FTE, budget, media coverage) with their evidence, latest year
     first; `year` narrows to one. Its staff, observers and platform admins."""
-    cluster = _cluster(signed_in_viewer(request), slug)
+    cluster = observed_cluster(signed_in_viewer(request), slug)
     figures = ManualFigure.objects.filter(cluster=cluster).select_related("entered_by").order_by("-year", "indicator")
     if year is not None:
         figures = figures.filter(year=year)
@@ -219,7 +209,7 @@ def list_figures(request, slug: str, year: int | None = None):
 def enter_figure(request, slug: str, payload: FigureIn):
     """Enter (or, for the same indicator and year, replace) a figure with its evidence. The cluster's staff."""
     current = signed_in_viewer(request)
-    cluster = _cluster(current, slug)
+    cluster = observed_cluster(current, slug)
     figure = services.enter_figure(current, cluster, payload.indicator, payload.year, payload.value,
                                    payload.evidence, user=request.auth)
     # As stored (two decimals), the way the list shows it.

@@ -2,13 +2,12 @@
 
 from typing import Literal
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema
 
-from filiera.api.common import signed_in_viewer
+from filiera.api.common import observed_cluster, signed_in_viewer
 from filiera.api.schemas import ErrorOut, ValidationErrorOut
-from filiera.core.models import Cluster
 from filiera.monitoring import reports
 
 router = Router(tags=["monitoring"])
@@ -34,9 +33,7 @@ def annual_report(request, slug: str, query: Query[AnnualReportQuery]):
     the figures entered by staff. The same file as `filiera report annual` and the back-office page. Staff and
     observers of the cluster; anyone else gets 404."""
     current = signed_in_viewer(request)
-    cluster = Cluster.objects.filter(slug=slug).first()
-    if cluster is None or not current.can_read_dashboard(cluster):
-        raise Http404
+    cluster = observed_cluster(current, slug)
     content = reports.annual_report(cluster, query.year, query.format, query.lang or None)
     response = HttpResponse(content, content_type=reports.FORMATS[query.format])
     response["Content-Disposition"] = f'attachment; filename="{reports.filename(cluster, query.year, query.format)}"'

@@ -4,13 +4,12 @@ observer gets a 403; anyone else a 404). Members answer through their personal l
 
 from datetime import date, datetime
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from filiera.api.common import Pagination, signed_in_viewer
+from filiera.api.common import Pagination, observed_cluster, signed_in_viewer
 from filiera.api.schemas import ErrorOut, ValidationErrorOut
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster
@@ -111,15 +110,6 @@ class SendOut(Schema):
 # --- helpers -------------------------------------------------------------------------------------------------------
 
 
-def _cluster(current: Viewer, slug: str) -> Cluster:
-    """The cluster if the caller reads its surveys (staff, observers); 404 otherwise. Writes are then the service's
-    to refuse (403 for an observer)."""
-    cluster = Cluster.objects.filter(slug=slug).first()
-    if cluster is None or not surveys.can_read(current, cluster):
-        raise Http404
-    return cluster
-
-
 def _survey(cluster: Cluster, survey_id: int) -> Survey:
     """The survey with its counts (invited, answered); 404 outside the cluster."""
     return get_object_or_404(surveys.surveys_of(cluster).select_related("cluster"), pk=survey_id)
@@ -138,21 +128,21 @@ def _detail(current: Viewer, survey: Survey) -> Survey:
 @paginate(Pagination)
 def list_surveys(request, slug: str):
     """Newest year first, with the response rate of each (staff and observers)."""
-    return surveys.surveys_of(_cluster(signed_in_viewer(request), slug))
+    return surveys.surveys_of(observed_cluster(signed_in_viewer(request), slug))
 
 
 @router.get("/clusters/{slug}/surveys/{survey_id}", response={200: SurveyDetailOut, **READ_ERRORS},
             summary="A satisfaction survey with its results")
 def get_survey(request, slug: str, survey_id: int):
     current = signed_in_viewer(request)
-    return _detail(current, _survey(_cluster(current, slug), survey_id))
+    return _detail(current, _survey(observed_cluster(current, slug), survey_id))
 
 
 @router.post("/clusters/{slug}/surveys", response={201: SurveyOut, **ERRORS}, summary="Write a survey (staff)")
 def create_survey(request, slug: str, payload: SurveyIn):
     """A draft: it can be changed until it is sent."""
     current = signed_in_viewer(request)
-    cluster = _cluster(current, slug)
+    cluster = observed_cluster(current, slug)
     survey = surveys.save_survey(current, cluster, payload.dict(), user=request.auth)
     return Status(201, _survey(cluster, survey.pk))
 
@@ -161,7 +151,7 @@ def create_survey(request, slug: str, payload: SurveyIn):
               summary="Change a draft survey (staff)")
 def update_survey(request, slug: str, survey_id: int, payload: SurveyPatch):
     current = signed_in_viewer(request)
-    cluster = _cluster(current, slug)
+    cluster = observed_cluster(current, slug)
     surveys.save_survey(current, cluster, payload.dict(exclude_unset=True), survey=_survey(cluster, survey_id))
     return _survey(cluster, survey_id)
 
@@ -173,7 +163,7 @@ def send_survey(request, slug: str, survey_id: int):
     open survey this is a reminder: new members are invited, and the organisations that have not answered and were
     not emailed in the last day are emailed again."""
     current = signed_in_viewer(request)
-    cluster = _cluster(current, slug)
+    cluster = observed_cluster(current, slug)
     report = surveys.send(current, _survey(cluster, survey_id))
     return {**report.__dict__, "survey": _survey(cluster, survey_id)}
 
@@ -182,6 +172,6 @@ def send_survey(request, slug: str, survey_id: int):
              summary="Close a survey (staff)")
 def close_survey(request, slug: str, survey_id: int):
     current = signed_in_viewer(request)
-    cluster = _cluster(current, slug)
+    cluster = observed_cluster(current, slug)
     surveys.close(current, _survey(cluster, survey_id))
     return _survey(cluster, survey_id)
