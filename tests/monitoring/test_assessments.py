@@ -283,6 +283,8 @@ def test_the_evidence_pack_holds_the_pdf_the_files_and_the_links(history, cluste
     assessments.add_evidence(viewer, assessment, "services", upload=SimpleUploadedFile("services.csv", b"a,b\n1,2\n"))
     assessments.add_evidence(viewer, assessment, "success_stories", url="https://alpha.example.org/stories",
                              title="Stories")
+    assessments.add_evidence(viewer, assessment, "success_stories", url="https://alpha.example.org/press",
+                             title="=HYPERLINK(\"https://evil.example\")")
     add_actions(cluster_a, 1)
     pack = zipfile.ZipFile(io.BytesIO(assessments.evidence_pack(assessment, "en", TODAY)))
     names = pack.namelist()
@@ -292,7 +294,10 @@ def test_the_evidence_pack_holds_the_pdf_the_files_and_the_links(history, cluste
     assert sum(1 for name in stored if name.startswith("evidence/strategy/plan")) == 2
     assert sorted(pack.read(name) for name in stored if "strategy" in name) == [PDF, PDF + b"v2"]
     assert list(csv.reader(io.StringIO(pack.read("links.csv").decode()))) == [
-        ["criterion", "title", "url"], ["success_stories", "Stories", "https://alpha.example.org/stories"]]
+        ["criterion", "title", "url"],
+        # A title that a spreadsheet would run as a formula opens as text.
+        ["success_stories", "'=HYPERLINK(\"https://evil.example\")", "https://alpha.example.org/press"],
+        ["success_stories", "Stories", "https://alpha.example.org/stories"]]
     document = pack.read("self-assessment.pdf")
     assert document.startswith(b"%PDF")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from django.http import HttpResponse
 from openpyxl import Workbook
 
+from filiera.core.spreadsheets import safe_cell
 from filiera.directory.models import Organisation
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
@@ -19,13 +20,6 @@ ORGANISATION_COLUMNS = (
     "ref", "name", "short_name", "kind", "country", "region", "city", "postcode", "website", "is_sme",
     "description", "language", "keywords", "value_chains",
 )
-
-
-def _cell(value) -> object:
-    """Neutralise spreadsheet formulas: a text cell starting with = + - @ is prefixed with an apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def organisation_rows(organisations: Iterable[Organisation]) -> Iterable[Sequence]:
@@ -42,7 +36,7 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel open accented text correctly
 
 
@@ -51,7 +45,7 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence], title: str = "Ex
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(list(header))
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        sheet.append([safe_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster, ExcellenceLabel
+from filiera.core.spreadsheets import safe_cell
 from filiera.monitoring import excellence, kpis
 from filiera.monitoring import services as monitoring
 from filiera.monitoring.models import Assessment, AssessmentAnswer, EvidenceDocument, ImprovementAction
@@ -614,7 +615,7 @@ def evidence_pack(assessment: Assessment, language: str | None = None, today: da
     writer.writerow(["criterion", "title", "url"])
     for document in documents:
         if document.url:
-            writer.writerow([document.criterion, document.title, document.url])
+            writer.writerow([document.criterion, safe_cell(document.title), document.url])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
         pack.writestr("self-assessment.pdf", pack_pdf(assessment, language, today, pack_names))

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from filiera.core.countries import country_name
 from filiera.core.models import Cluster
+from filiera.core.spreadsheets import safe_cell
 from filiera.directory.models import Helix, OrganisationKind
 from filiera.events.models import Event, Registration
 from filiera.monitoring import charts, kpis, services
@@ -348,13 +349,6 @@ def _sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
-def _text(value):
-    """Neutralise spreadsheet formulas: a text cell starting with = + - @ is prefixed with an apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def to_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -374,7 +368,7 @@ def to_xlsx(report: Report) -> bytes:
         for c, column in enumerate(table.columns, start=1):
             sheet.column_dimensions[get_column_letter(c)].width = column.width
         for r, row in enumerate(table.rows):
-            sheet.append([_text(value) for value in row])
+            sheet.append([safe_cell(value) for value in row])
             for c, value in enumerate(row):
                 kind = table.kind(r, c)
                 cell = sheet.cell(row=r + 2, column=c + 1)
