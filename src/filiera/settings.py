@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "filiera.events",
     "filiera.projects",
     "filiera.monitoring",
+    "filiera.network",
     "filiera.api",
 ]
 

@@ -11,11 +11,13 @@ urlpatterns = [
     path("c/<slug:cluster_slug>/events/", include("filiera.events.urls_staff")),
     path("c/<slug:cluster_slug>/projects/", include("filiera.projects.urls_staff")),
     path("c/<slug:cluster_slug>/monitoring/", include("filiera.monitoring.urls_staff")),
+    path("c/<slug:cluster_slug>/network/", include("filiera.network.urls_staff")),
     path("c/<slug:cluster_slug>/", include("filiera.directory.urls_staff")),
     path("", include("filiera.matching.urls")),
     path("", include("filiera.events.urls")),
     path("", include("filiera.projects.urls")),
     path("", include("filiera.monitoring.urls")),
+    path("", include("filiera.network.urls")),
     path("", include("filiera.directory.urls")),
     path("", include("filiera.core.urls")),
 ]

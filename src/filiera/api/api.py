@@ -21,6 +21,7 @@ from filiera.api.routers import (
     matching,
     memberships,
     monitoring,
+    network,
     opportunities,
     organisations,
     people,
@@ -35,7 +36,8 @@ api = NinjaAPI(
     title="Filiera API",
     version="1",
     description="Clusters, organisations, memberships, people, opportunities, events, funding calls, projects, "
-    "value chains and concepts, KPIs and targets, satisfaction surveys, excellence self-assessments and reports. "
+    "value chains and concepts, KPIs and targets, satisfaction surveys, excellence self-assessments, reports "
+    "and the collaboration network. "
     "Authenticate with a personal token: `Authorization: Bearer <token>` (create one on your account page); "
     "without credentials you read what a visitor reads. Lists take `page` and `page_size` (at most 100) and answer "
     "`{\"items\": […], \"count\": total}`.",
@@ -56,6 +58,7 @@ api.add_router("", monitoring.router)
 api.add_router("", surveys.router)
 api.add_router("", assessments.router)
 api.add_router("", reports.router)
+api.add_router("", network.router)
 
 
 def attributed_to_caller(view_func):

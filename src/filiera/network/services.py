@@ -1,0 +1,406 @@
+"""The collaboration network of a cluster (or of a network of clusters) from live data, for the pure engine
+(network.engine): who works with whom through shared projects, B2B meetings held, events attended together and
+agreements signed, in a time window; and the network's files (GraphML, GEXF, CSV).
+
+The organisations of a cluster's network: the organisations that were its members at some time in the window, and
+everyone they are tied to through the cluster's projects (its own and the public records with a member), its events
+and its meetings. A network of clusters is the union of its clusters' networks.
+
+Tie weights: within one project or one event every pair of organisations is tied; a pair's weight is 1 / (n - 1),
+where n is the number of organisations in it (the usual normalisation of co-authorship networks: a consortium of
+twenty does not make twenty times the ties of a consortium of two), times the engine's weight of the kind. A meeting
+ties its (two or more) organisations with weight 1; an agreement, the organisations of the meeting it came of.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import combinations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from filiera.core.access import Viewer
+from filiera.core.models import Cluster, Network
+from filiera.directory.models import HELIX_OF_KIND, Helix, Membership, Organisation
+from filiera.events.models import Event, FollowUp, MeetingSeat, Registration
+from filiera.monitoring.services import can_compare
+from filiera.network import engine
+from filiera.network.models import Analysis
+from filiera.projects.models import Partner
+from filiera.projects.services import portfolio
+
+SUGGESTIONS = 20  # missing links kept with an analysis
+EXPORT_FORMATS = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml", "csv": "application/zip"}
+EXTENSIONS = {"graphml": "graphml", "gexf": "gexf", "csv": "zip"}
+
+
+@dataclass
+class Scope:
+    """What a network is drawn for: one cluster or a network's clusters, between two days (None: open)."""
+
+    clusters: list[Cluster]
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+
+    @classmethod
+    def of(cls, what: Cluster | Network, start=None, end=None) -> Scope:
+        clusters = [what] if isinstance(what, Cluster) else list(what.clusters.order_by("pk"))
+        return cls(clusters=clusters, start=start, end=end)
+
+
+def _in_window(day: datetime.date | None, scope: Scope) -> bool:
+    return day is None or ((scope.start is None or day >= scope.start) and (scope.end is None or day <= scope.end))
+
+
+def _pairs(organisations: Iterable[int], kind: str, day: datetime.date | None, normalise: bool) -> list[engine.Tie]:
+    distinct = sorted(set(organisations))
+    if len(distinct) < 2:
+        return []
+    weight = 1 / (len(distinct) - 1) if normalise else 1.0
+    return [engine.Tie(a, b, kind, day, weight) for a, b in combinations(distinct, 2)]
+
+
+def _members(scope: Scope) -> dict[int, set[int]]:
+    """Organisation -> the scope's clusters it was a member of at some time in the window."""
+    window = Q(joined_on__isnull=False)
+    if scope.end is not None:
+        window &= Q(joined_on__lte=scope.end)
+    if scope.start is not None:
+        window &= Q(ended_on__isnull=True) | Q(ended_on__gte=scope.start)
+    clusters: dict[int, set[int]] = defaultdict(set)
+    for org_id, cluster_id in Membership.objects.filter(window, cluster__in=scope.clusters).values_list(
+            "organisation_id", "cluster_id"):
+        clusters[org_id].add(cluster_id)
+    return clusters
+
+
+def ties_of(scope: Scope, today: datetime.date | None = None) -> list[engine.Tie]:
+    """The ties of the scope's clusters in the window: meetings, events and agreements once they took place (up to
+    `today`), projects from their start (or, not started, the day they were entered)."""
+    today = today or timezone.localdate()
+    ties: list[engine.Tie] = []
+    for cluster in scope.clusters:
+        by_project: dict[int, list[int]] = defaultdict(list)
+        days: dict[int, datetime.date] = {}
+        for project_id, org_id, start, created in Partner.objects.filter(project__in=portfolio(cluster)).values_list(
+                "project_id", "organisation_id", "project__start_date", "project__created_at"):
+            by_project[project_id].append(org_id)
+            days[project_id] = start or timezone.localtime(created).date()
+        for project_id, organisations in by_project.items():
+            if _in_window(days[project_id], scope):
+                ties += _pairs(organisations, "project", days[project_id], normalise=True)
+
+        events = Event.objects.filter(cluster=cluster, starts_at__date__lte=today).exclude(
+            status=Event.Status.CANCELLED)
+        by_event: dict[int, list[int]] = defaultdict(list)
+        event_days = {pk: timezone.localtime(starts).date() for pk, starts in events.values_list("pk", "starts_at")}
+        for event_id, org_id in Registration.objects.filter(
+                event__in=events, status=Registration.Status.CONFIRMED, organisation__isnull=False).values_list(
+                "event_id", "organisation_id"):
+            by_event[event_id].append(org_id)
+        for event_id, organisations in by_event.items():
+            if _in_window(event_days[event_id], scope):
+                ties += _pairs(organisations, "event", event_days[event_id], normalise=True)
+
+        by_meeting: dict[int, list[int]] = defaultdict(list)
+        meeting_days: dict[int, datetime.date] = {}
+        for meeting_id, org_id, starts in MeetingSeat.objects.filter(
+                meeting__event__cluster=cluster, meeting__slot__isnull=False,
+                meeting__slot__starts_at__date__lte=today, participant__organisation__isnull=False).values_list(
+                "meeting_id", "participant__organisation_id", "meeting__slot__starts_at"):
+            by_meeting[meeting_id].append(org_id)
+            meeting_days[meeting_id] = timezone.localtime(starts).date()
+        agreed = set(FollowUp.objects.filter(meeting_id__in=list(by_meeting), outcome=FollowUp.Outcome.AGREEMENT)
+                     .values_list("meeting_id", flat=True))
+        for meeting_id, organisations in by_meeting.items():
+            day = meeting_days[meeting_id]
+            if _in_window(day, scope):
+                ties += _pairs(organisations, "meeting", day, normalise=False)
+                if meeting_id in agreed:
+                    ties += _pairs(organisations, "agreement", day, normalise=False)
+    return ties
+
+
+def nodes_of(organisation_ids: Iterable[int], clusters_of: dict[int, set[int]]) -> list[engine.Node]:
+    """The engine's nodes of these organisations, with their competences and the scope's clusters they belong to."""
+    ids = sorted(set(organisation_ids))
+    concepts: dict[int, set[int]] = defaultdict(set)
+    for org_id, concept_id in Organisation.concepts.through.objects.filter(organisation_id__in=ids).values_list(
+            "organisation_id", "concept_id"):
+        concepts[org_id].add(concept_id)
+    return [engine.Node(id=pk, name=name, kind=kind, helix=str(HELIX_OF_KIND.get(kind, Helix.CIVIL)), country=country,
+                        region=region, clusters=frozenset(clusters_of.get(pk, ())),
+                        concepts=frozenset(concepts[pk]))
+            for pk, name, kind, country, region in Organisation.objects.filter(pk__in=ids).order_by("pk")
+            .values_list("pk", "name", "kind", "country", "region")]
+
+
+@dataclass
+class Collaboration:
+    """A scope's network: the engine's nodes and ties, and which of the nodes are members."""
+
+    scope: Scope
+    nodes: list[engine.Node]
+    ties: list[engine.Tie]
+    members: set[int]
+
+    def graph(self, kinds: Iterable[str] | None = None):
+        return engine.build(self.nodes, self.ties, start=self.scope.start, end=self.scope.end,
+                            kinds=tuple(kinds) if kinds else None)
+
+
+def collaboration(scope: Scope, today: datetime.date | None = None) -> Collaboration:
+    """The members of the scope's clusters in the window and everyone tied to them there."""
+    clusters_of = _members(scope)
+    ties = ties_of(scope, today)
+    members = set(clusters_of)
+    touched = {tie.a for tie in ties} | {tie.b for tie in ties}
+    # The other clusters of the organisations, among the scope's only: a bridge is between the scope's clusters.
+    return Collaboration(scope=scope, nodes=nodes_of(members | touched, clusters_of), ties=ties, members=members)
+
+
+# --- analyses: computed in a task, kept, read by the page and the API -----------------------------------------------
+
+FRESH_FOR = datetime.timedelta(hours=24)  # a finished analysis of the same question is reused this long
+PROFILES_CHUNK = 5_000  # organisation ids a visibility query is asked about at once
+
+
+def can_read(viewer: Viewer, what: Cluster | Network) -> bool:
+    """A cluster's network: its staff and observers; a network's: its coordinator and platform admins."""
+    if isinstance(what, Cluster):
+        return viewer.can_read_dashboard(what)
+    return can_compare(viewer, what)
+
+
+def _question(what: Cluster | Network, start, end, kinds: Iterable[str] | None) -> dict:
+    chosen = [kind for kind in engine.KINDS if kinds is None or kind in set(kinds)]
+    unknown = sorted(set(kinds or ()) - set(engine.KINDS))
+    errors = {}
+    if unknown or not chosen:
+        errors["kinds"] = _("Choose among: %(kinds)s.") % {"kinds": ", ".join(engine.KINDS)}
+    if start and end and start > end:
+        errors["start"] = _("The window starts after it ends.")
+    if errors:
+        raise ValidationError(errors)
+    return {"cluster" if isinstance(what, Cluster) else "network": what, "start": start, "end": end,
+            "kinds": ",".join(chosen)}
+
+
+def latest(what: Cluster | Network, start=None, end=None, kinds: Iterable[str] | None = None, *,
+           done: bool = False) -> Analysis | None:
+    """The newest analysis of this question (finished or not; `done`: the newest finished one, which a page shows
+    while a newer one is being computed)."""
+    analyses = Analysis.objects.filter(**_question(what, start, end, kinds))
+    if done:
+        analyses = analyses.filter(status=Analysis.Status.DONE)
+    return analyses.order_by("-requested_at").first()
+
+
+def request_analysis(viewer: Viewer, what: Cluster | Network, start=None, end=None,
+                     kinds: Iterable[str] | None = None, *, force: bool = False, user=None) -> Analysis:
+    """The analysis of this question: a recent finished one, one already queued, or a new one queued for the task
+    worker (`force` queues a new one anyway, to take the latest data into account)."""
+    if not can_read(viewer, what):
+        raise PermissionDenied
+    question = _question(what, start, end, kinds)
+    if not force:
+        recent = Analysis.objects.filter(**question).order_by("-requested_at").first()
+        if recent is not None and (recent.status == Analysis.Status.QUEUED or (
+                recent.status == Analysis.Status.DONE and recent.computed_at >= timezone.now() - FRESH_FOR)):
+            return recent
+    analysis = Analysis.objects.create(**question, requested_by=user)
+    from filiera.network.tasks import compute_analysis
+
+    transaction.on_commit(lambda: compute_analysis(analysis.pk))
+    return analysis
+
+
+def compute(analysis: Analysis, today: datetime.date | None = None) -> Analysis:
+    """Measure the network the analysis asks about and keep the result: the graph-level measures, each
+    organisation's measures with the graph to draw, and the missing links worth making between members."""
+    started = time.perf_counter()
+    what = analysis.cluster or analysis.network
+    try:
+        found = collaboration(Scope.of(what, analysis.start, analysis.end), today)
+        graph = found.graph(analysis.kind_list)
+        measures = engine.measure(graph, members=found.members)
+        suggestions = engine.suggest_links(graph, candidates=found.members, top=SUGGESTIONS)
+    except Exception as exc:  # kept on the analysis for the page to say; the task worker logs the traceback
+        analysis.status, analysis.error = Analysis.Status.FAILED, f"{type(exc).__name__}: {exc}"
+        analysis.save(update_fields=["status", "error"])
+        raise
+    summary = measures.as_dict()
+    by_id = {node["id"]: node for node in summary.pop("nodes")}
+    nodes = []
+    for node in found.nodes:
+        values = by_id.get(node.id, {})
+        nodes.append({"id": node.id, "name": node.name, "kind": node.kind, "helix": node.helix,
+                      "country": node.country, "clusters": sorted(node.clusters), "member": node.id in found.members,
+                      **{key: values.get(key) for key in ("degree", "strength", "betweenness", "community",
+                                                          "brokerage")}})
+    ties = [[a, b, round(data["weight"], 4), data["ties"]] for a, b, data in graph.edges(data=True)]
+    analysis.result = {"measures": summary, "nodes": nodes, "ties": ties,
+                       "suggestions": [s.as_dict() for s in suggestions]}
+    analysis.status, analysis.error = Analysis.Status.DONE, ""
+    analysis.computed_at, analysis.seconds = timezone.now(), round(time.perf_counter() - started, 3)
+    analysis.save()
+    return analysis
+
+
+def profiles_for(viewer: Viewer, analysis: Analysis, among: Iterable[int] | None = None) -> dict[int, tuple[str, str]]:
+    """The names the viewer may read of the analysis's organisations (or of those `among` them), with the slug of
+    each one's profile: those it sees in the directory (the cluster's members for its staff and observers); the
+    others are shown without a name. The ids are asked in chunks: SQLite takes at most 32,766 parameters a query,
+    and a network has more organisations."""
+    names = {node["id"]: node["name"] for node in analysis.result.get("nodes", [])}
+    ids = list(names) if among is None else sorted(set(among) & names.keys())
+    profiles = {}
+    for i in range(0, len(ids), PROFILES_CHUNK):
+        for pk, slug in viewer.visible_organisations_among(ids[i:i + PROFILES_CHUNK]).values_list("pk", "slug"):
+            profiles[pk] = (names[pk], slug)
+    return profiles
+
+
+def names_for(viewer: Viewer, analysis: Analysis) -> dict[int, str]:
+    """The names the viewer may read of the analysis's organisations (profiles_for without the slugs)."""
+    return {pk: name for pk, (name, _slug) in profiles_for(viewer, analysis).items()}
+
+
+def readable(analysis: Analysis, profiles: dict[int, tuple[str, str]], community: int | None = None) -> dict:
+    """The analysis's graph as a viewer may read it: its organisations (all, or those of one community) with the
+    names and slugs of `profiles` (profiles_for) and "" for the others, and the ties among them."""
+    nodes = []
+    for node in analysis.result.get("nodes", []):
+        if community is None or node["community"] == community:
+            name, slug = profiles.get(node["id"], ("", ""))
+            nodes.append({**node, "name": name, "slug": slug})
+    ties = analysis.result.get("ties", [])
+    if community is not None:
+        ids = {node["id"] for node in nodes}
+        ties = [tie for tie in ties if tie[0] in ids and tie[1] in ids]
+    return {"nodes": nodes, "ties": ties}
+
+
+def communities(analysis: Analysis, top: int) -> dict:
+    """The analysis's graph seen from afar, for networks too large to draw whole: one node per community of two
+    organisations or more (the `top` largest), with its organisations, members and the ties within, and one edge
+    between two communities summing the ties between their organisations. `left_out`: the organisations of the
+    communities not drawn (smaller ones, and those without ties)."""
+    result = analysis.result
+    sizes = result.get("measures", {}).get("community_sizes", [])
+    drawn = {c for c, size in enumerate(sizes[:top]) if size > 1}
+    community_of = {node["id"]: node["community"] for node in result.get("nodes", [])}
+    groups = {c: {"id": c, "size": sizes[c], "members": 0, "ties_within": 0, "weight_within": 0.0} for c in drawn}
+    for node in result.get("nodes", []):
+        if node["member"] and node["community"] in drawn:
+            groups[node["community"]]["members"] += 1
+    between: dict[tuple[int, int], list] = {}
+    for a, b, weight, kinds in result.get("ties", []):
+        x, y = community_of[a], community_of[b]
+        if x not in drawn or y not in drawn:
+            continue
+        if x == y:
+            groups[x]["ties_within"] += 1
+            groups[x]["weight_within"] += weight
+            continue
+        edge = between.setdefault((min(x, y), max(x, y)), [0.0, {}])
+        edge[0] += weight
+        for kind, n in kinds.items():
+            edge[1][kind] = edge[1].get(kind, 0) + n
+    return {"communities": [groups[c] for c in sorted(drawn)],
+            "ties": [[x, y, round(weight, 4), kinds] for (x, y), (weight, kinds) in sorted(between.items())],
+            "left_out": sum(size for c, size in enumerate(sizes) if c not in drawn)}
+
+
+# --- files ---------------------------------------------------------------------------------------------------------
+
+
+def _for_files(graph):
+    """A copy of the graph whose attributes GraphML and GEXF can hold (text and numbers only)."""
+    import networkx as nx
+
+    plain = nx.Graph()
+    for node, data in graph.nodes(data=True):
+        plain.add_node(node, **{key: (";".join(str(v) for v in sorted(value)) if isinstance(value, (set, frozenset))
+                                      else value) for key, value in data.items() if value is not None})
+    for a, b, data in graph.edges(data=True):
+        plain.add_edge(a, b, weight=data["weight"], **{f"ties_{kind}": n for kind, n in data["ties"].items()})
+    return plain
+
+
+def stored_graph(analysis: Analysis, names: dict[int, str]):
+    """The graph of a finished analysis as it was measured, each organisation with its measures, for the files
+    (export(stored_graph(…), None, format)): the page, the API and the files then tell the same story, and nothing
+    is measured again. An organisation missing from `names` (names_for) is written without a name."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    for node in analysis.result.get("nodes", []):
+        graph.add_node(node["id"], name=names.get(node["id"], ""), kind=node["kind"], helix=node["helix"],
+                       country=node["country"], clusters=frozenset(node["clusters"]), member=node["member"],
+                       degree=node["degree"], strength=node["strength"], betweenness=node["betweenness"],
+                       community=node["community"],
+                       **{f"brokerage_{dimension}": n for dimension, n in (node["brokerage"] or {}).items()})
+    for a, b, weight, kinds in analysis.result.get("ties", []):
+        graph.add_edge(a, b, weight=weight, ties=kinds)
+    return graph
+
+
+def filename(analysis: Analysis, file_format: str) -> str:
+    """alpha-network-2025-01-01-2025-12-31.graphml: whose network, and its window (open ends left out)."""
+    what = analysis.cluster or analysis.network
+    window = "-".join(day.isoformat() for day in (analysis.start, analysis.end) if day)
+    return f"{what.slug}-network{'-' + window if window else ''}.{EXTENSIONS[file_format]}"
+
+
+def export(graph, measures: engine.Measures | None, file_format: str) -> bytes:
+    """The network as GraphML or GEXF (Gephi, yEd, Cytoscape desktop), or as CSV: a ZIP of nodes.csv (with the
+    measures when given) and ties.csv."""
+    import networkx as nx
+
+    if file_format not in EXPORT_FORMATS:
+        raise ValueError(f"Unknown format {file_format!r}: {', '.join(EXPORT_FORMATS)}")
+    plain = _for_files(graph)
+    if measures is not None:
+        for values in measures.nodes:
+            if values.id in plain:
+                plain.nodes[values.id].update(
+                    degree=values.degree, strength=values.strength, betweenness=values.betweenness,
+                    community=values.community,
+                    **{f"brokerage_{dimension}": n for dimension, n in values.brokerage.items()})
+    buffer = io.BytesIO()
+    if file_format == "graphml":
+        nx.write_graphml(plain, buffer)
+        return buffer.getvalue()
+    if file_format == "gexf":
+        nx.write_gexf(plain, buffer)
+        return buffer.getvalue()
+    import zipfile
+
+    from filiera.core.spreadsheets import safe_cell
+
+    node_keys = sorted({key for _node, data in plain.nodes(data=True) for key in data})
+    edge_keys = sorted({key for _a, _b, data in plain.edges(data=True) for key in data})
+    nodes, edges = io.StringIO(), io.StringIO()
+    writer = csv.writer(nodes)
+    writer.writerow(["id", *node_keys])
+    for node, data in sorted(plain.nodes(data=True)):
+        writer.writerow([node, *(safe_cell(data.get(key, "")) for key in node_keys)])
+    writer = csv.writer(edges)
+    writer.writerow(["source", "target", *edge_keys])
+    for a, b, data in sorted(plain.edges(data=True)):
+        writer.writerow([a, b, *(data.get(key, "") for key in edge_keys)])
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("nodes.csv", nodes.getvalue())
+        archive.writestr("ties.csv", edges.getvalue())
+    return buffer.getvalue()
