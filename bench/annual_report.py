@@ -27,7 +27,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -220,9 +219,7 @@ def doc_section(report: dict) -> str:
         "",
         where_the_time_goes(databases),
     ]
-    return "\n".join(line if line.startswith("|") else textwrap.fill(line, 120, break_long_words=False,
-                                                                      break_on_hyphens=False)
-                     for line in text) + "\n"
+    return docs_section.paragraphs(text)
 
 
 def main() -> int:

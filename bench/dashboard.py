@@ -34,7 +34,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -295,9 +294,7 @@ def doc_section(report: dict) -> str:
         "",
         what_would_help(databases),
     ]
-    return "\n".join(line if line.startswith("|") else textwrap.fill(line, 120, break_long_words=False,
-                                                                      break_on_hyphens=False)
-                     for line in text) + "\n"
+    return docs_section.paragraphs(text)
 
 
 def main() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -19,3 +20,10 @@ def write_section(title: str, text: str, doc: Path = DOC) -> None:
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
     rest = "".join(lines[end:])
     doc.write_text("".join(lines[:start]) + text + ("\n" + rest if rest else ""))
+
+
+def paragraphs(lines: list[str]) -> str:
+    """A section's text from its lines: prose wrapped at 120 characters, table rows (starting with "|") kept whole."""
+    return "\n".join(line if line.startswith("|") else textwrap.fill(line, 120, break_long_words=False,
+                                                                      break_on_hyphens=False)
+                     for line in lines) + "\n"

@@ -28,7 +28,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -203,10 +202,7 @@ def doc_section(report: dict) -> str:
         "takes under a second. The figure moves with the machine's load: with other jobs on the two cores the same "
         "PostgreSQL import took 74 s.",
     ]
-    # The file's prose is wrapped at 120 characters; the table's lines are kept whole.
-    return "\n".join(line if line.startswith("|") else textwrap.fill(line, 120, break_long_words=False,
-                                                                      break_on_hyphens=False)
-                     for line in text) + "\n"
+    return docs_section.paragraphs(text)
 
 
 def main() -> int:
