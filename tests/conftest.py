@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
-from filiera.core.models import Cluster, ClusterRole, Concept, Network, User, ValueChain
+from filiera.core.models import Cluster, ClusterRole, Concept, Network, NetworkRole, User, ValueChain
 from filiera.directory.models import Membership, Opportunity, Organisation, Person, Visibility
 
 PASSWORD = "correct-horse-battery-9"
@@ -68,6 +68,16 @@ def cluster_b(db):
                                      language="da")
     Network.objects.create(slug="beta-net", name="Beta network").clusters.add(cluster)
     return cluster
+
+
+@pytest.fixture
+def coordinator(cluster_a, cluster_b):
+    """The coordinator of a network of both clusters (alpha's network, which beta joins): it observes both."""
+    network = Network.objects.get(slug="alpha-net")
+    network.clusters.add(cluster_b)
+    user = make_user("coordinator")
+    NetworkRole.objects.create(user=user, network=network)
+    return user
 
 
 def make_user(username: str, **extra) -> User:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from filiera.core.models import AuditEntry, Cluster, Network, NetworkRole
+from filiera.core.models import AuditEntry, Cluster, Network
 from filiera.monitoring.models import ManualFigure, Target
-from tests.conftest import make_user
 from tests.monitoring import conftest as monitoring_fixtures
 
 # The monitoring tests' cluster_a whose 2025 is counted by hand.
@@ -21,15 +20,6 @@ JSON = {"content_type": "application/json"}
 @pytest.fixture(autouse=True)
 def _quick_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def coordinator(cluster_a, cluster_b):
-    network = Network.objects.get(slug="alpha-net")
-    network.clusters.add(cluster_b)
-    user = make_user("coordinator")
-    NetworkRole.objects.create(user=user, network=network)
-    return user
 
 
 def by_code(response) -> dict[str, dict]:

@@ -11,10 +11,8 @@ import zipfile
 import networkx as nx
 import pytest
 
-from filiera.core.models import Network, NetworkRole
 from filiera.directory.models import Organisation
 from filiera.network.models import Analysis
-from tests.conftest import make_user
 from tests.network import conftest as network_fixtures
 
 # The network tests' cluster_a whose network is counted by hand.
@@ -27,15 +25,6 @@ BASE = "/api/clusters/alpha/network"
 @pytest.fixture(autouse=True)
 def _quick_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def coordinator(cluster_a, cluster_b):
-    network = Network.objects.get(slug="alpha-net")
-    network.clusters.add(cluster_b)
-    user = make_user("coordinator")
-    NetworkRole.objects.create(user=user, network=network)
-    return user
 
 
 def ask(client, url, django_capture_on_commit_callbacks, **body):

@@ -11,9 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from filiera.core.models import Cluster, Network, NetworkRole
+from filiera.core.models import Cluster, Network
 from filiera.monitoring.models import ManualFigure, Target
-from tests.conftest import make_user
 
 DASHBOARD = "/c/alpha/monitoring/"
 TARGETS = "/c/alpha/monitoring/targets/"
@@ -37,16 +36,6 @@ def chart(html: str, element_id: str) -> dict:
     match = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S)
     assert match, f"no chart data {element_id}"
     return json.loads(match.group(1))
-
-
-@pytest.fixture
-def coordinator(cluster_a, cluster_b):
-    """The coordinator of a network of both clusters."""
-    network = Network.objects.get(slug="alpha-net")
-    network.clusters.add(cluster_b)
-    user = make_user("coordinator")
-    NetworkRole.objects.create(user=user, network=network)
-    return user
 
 
 @pytest.mark.django_db

@@ -15,12 +15,10 @@ import networkx as nx
 import pytest
 
 from filiera.core.access import viewer_for
-from filiera.core.models import Network, NetworkRole
 from filiera.directory.models import Membership, Organisation
 from filiera.network import services, views
 from filiera.network.models import Analysis
 from filiera.projects.models import Partner, Project
-from tests.conftest import make_user
 
 PAGE = "/c/alpha/network/"
 NETWORK_PAGE = "/networks/alpha-net/collaboration/"
@@ -43,16 +41,6 @@ def section(html: str, element_id: str) -> str:
     match = re.search(rf'<(ul|ol|table)[^>]* id="{element_id}">(.*?)</\1>', html, re.S)
     assert match, f"no {element_id}"
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(2))).strip()
-
-
-@pytest.fixture
-def coordinator(cluster_a, cluster_b):
-    """The coordinator of a network of both clusters."""
-    network = Network.objects.get(slug="alpha-net")
-    network.clusters.add(cluster_b)
-    user = make_user("coordinator")
-    NetworkRole.objects.create(user=user, network=network)
-    return user
 
 
 @pytest.fixture
