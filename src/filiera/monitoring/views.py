@@ -161,6 +161,7 @@ def dashboard(request):
     return render(request, "monitoring/staff/dashboard.html", {
         "board": board, "areas": [(area, [_line(row) for row in rows]) for area, rows in board.areas()],
         "charts": charts, "breakdowns": breakdowns, "year": year, "years": years, "chain": chain, "chains": chains,
+        "reportable": year <= today.year,  # the annual report is made for a year begun
         "query": _query(year, chain)})
 
 
