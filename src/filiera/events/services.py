@@ -4,6 +4,8 @@ when someone cancels, and checking people in at the door."""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from dataclasses import dataclass
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -13,7 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiera.core.access import Role, Viewer
-from filiera.events.models import Event, Registration, RegistrationQuestion, VoicedNeed
+from filiera.events.models import (
+    Event,
+    FollowUp,
+    MeetingSeat,
+    Registration,
+    RegistrationQuestion,
+    VoicedNeed,
+)
 from filiera.events.notifications import TOKEN_SALT, send_registration_notice
 
 REMINDER_AHEAD = datetime.timedelta(hours=36)  # a reminder the day before, whatever hour the task runs
@@ -284,3 +293,50 @@ def needs_by_actor(event: Event) -> list[tuple[str, list[VoicedNeed]]]:
     for need in event.voiced_needs.all():
         grouped.setdefault(need.actor, []).append(need)
     return sorted(grouped.items(), key=lambda item: item[0].lower())
+
+
+# --- what took place: read by the KPIs (monitoring) and the collaboration network (network) ---------------------
+
+
+@dataclass(frozen=True)
+class HeldEvent:
+    day: datetime.date
+    organisations: tuple[int | None, ...]  # the organisation of each confirmed registration (None: none given)
+
+
+@dataclass(frozen=True)
+class HeldMeeting:
+    day: datetime.date
+    organisations: frozenset[int]
+    outcomes: frozenset[str]  # what its participants said came of it (FollowUp.Outcome)
+
+
+def events_held(cluster, today: datetime.date) -> dict[int, HeldEvent]:
+    """The cluster's events that took place by `today` (not cancelled), by id, with their confirmed registrations."""
+    events = Event.objects.filter(cluster=cluster, starts_at__date__lte=today).exclude(status=Event.Status.CANCELLED)
+    registrations: dict[int, list[int | None]] = defaultdict(list)
+    for event_id, org_id in Registration.objects.filter(event__in=events, status=Registration.Status.CONFIRMED) \
+            .values_list("event_id", "organisation_id"):
+        registrations[event_id].append(org_id)
+    return {pk: HeldEvent(day=timezone.localtime(starts).date(), organisations=tuple(registrations[pk]))
+            for pk, starts in events.values_list("pk", "starts_at")}
+
+
+def meetings_held(cluster, today: datetime.date) -> dict[int, HeldMeeting]:
+    """The B2B meetings of the cluster's events held by `today` (scheduled in a slot), by id, with their
+    participants' organisations and outcomes."""
+    seats: dict[int, set[int]] = defaultdict(set)
+    days: dict[int, datetime.date] = {}
+    for meeting_id, org_id, starts in MeetingSeat.objects.filter(
+            meeting__event__cluster=cluster, meeting__slot__isnull=False,
+            meeting__slot__starts_at__date__lte=today).values_list(
+            "meeting_id", "participant__organisation_id", "meeting__slot__starts_at"):
+        days[meeting_id] = timezone.localtime(starts).date()
+        if org_id is not None:
+            seats[meeting_id].add(org_id)
+    outcomes: dict[int, set[str]] = defaultdict(set)
+    for meeting_id, outcome in FollowUp.objects.filter(meeting_id__in=list(days)).values_list("meeting_id",
+                                                                                               "outcome"):
+        outcomes[meeting_id].add(outcome)
+    return {pk: HeldMeeting(day=day, organisations=frozenset(seats[pk]), outcomes=frozenset(outcomes[pk]))
+            for pk, day in days.items()}

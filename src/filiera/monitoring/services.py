@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster, Network, ValueChain
 from filiera.directory.models import HELIX_OF_KIND, Helix, Membership
-from filiera.events.models import Event, FollowUp, MeetingSeat, Registration
+from filiera.events.services import events_held, meetings_held
 from filiera.monitoring import kpis
 from filiera.monitoring.models import ManualFigure, SurveyInvitation, SurveyResponse, Target
 from filiera.projects.models import Partner
@@ -82,31 +82,10 @@ def facts_of(cluster: Cluster, today: datetime.date | None = None) -> kpis.Facts
                            value_chains=frozenset(chains_of_org[org_id]))
                for org_id, kind, country, is_sme, joined_on, ended_on in memberships]
 
-    events_of_cluster = Event.objects.filter(cluster=cluster, starts_at__date__lte=today).exclude(
-        status=Event.Status.CANCELLED)
-    registrations: dict[int, list[int | None]] = defaultdict(list)
-    for event_id, org_id in Registration.objects.filter(event__in=events_of_cluster,
-                                                        status=Registration.Status.CONFIRMED) \
-            .values_list("event_id", "organisation_id"):
-        registrations[event_id].append(org_id)
-    events = [kpis.Event(day=timezone.localtime(starts).date(), registrations=tuple(registrations[pk]))
-              for pk, starts in events_of_cluster.values_list("pk", "starts_at")]
-
-    seats: dict[int, set[int]] = defaultdict(set)
-    days: dict[int, datetime.date] = {}
-    for meeting_id, org_id, starts in MeetingSeat.objects.filter(
-            meeting__event__cluster=cluster, meeting__slot__isnull=False,
-            meeting__slot__starts_at__date__lte=today).values_list(
-            "meeting_id", "participant__organisation_id", "meeting__slot__starts_at"):
-        days[meeting_id] = timezone.localtime(starts).date()
-        if org_id is not None:
-            seats[meeting_id].add(org_id)
-    outcomes: dict[int, set[str]] = defaultdict(set)
-    for meeting_id, outcome in FollowUp.objects.filter(meeting_id__in=list(days)).values_list("meeting_id",
-                                                                                               "outcome"):
-        outcomes[meeting_id].add(outcome)
-    meetings = [kpis.Meeting(day=day, organisations=frozenset(seats[pk]), outcomes=frozenset(outcomes[pk]))
-                for pk, day in days.items()]
+    events = [kpis.Event(day=held.day, registrations=held.organisations)
+              for held in events_held(cluster, today).values()]
+    meetings = [kpis.Meeting(day=held.day, organisations=held.organisations, outcomes=held.outcomes)
+                for held in meetings_held(cluster, today).values()]
 
     projects_qs = portfolio(cluster)
     # One read of the portfolio's partners gives their countries, what members received and the members' part (for
@@ -132,7 +111,7 @@ def facts_of(cluster: Cluster, today: datetime.date | None = None) -> kpis.Facts
                                      partners=frozenset(partners[pk]), partner_countries=partners[pk],
                                      value_chains=frozenset(chains.get(pk, ())), start=start, end=end))
 
-    touched = {org for p in partners.values() for org in p} | {o for r in registrations.values() for o in r if o}
+    touched = {org for p in partners.values() for org in p} | {o for e in events for o in e.registrations if o}
     other_clusters: dict[int, set[int]] = defaultdict(set)
     for org_id, cluster_id in Membership.objects.filter(organisation_id__in=touched,
                                                         status=Membership.Status.ACTIVE).exclude(

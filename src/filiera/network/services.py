@@ -32,7 +32,8 @@ from django.utils.translation import gettext as _
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster, Network
 from filiera.directory.models import HELIX_OF_KIND, Helix, Membership, Organisation
-from filiera.events.models import Event, FollowUp, MeetingSeat, Registration
+from filiera.events.models import FollowUp
+from filiera.events.services import events_held, meetings_held
 from filiera.monitoring.services import can_compare
 from filiera.network import engine
 from filiera.network.models import Analysis
@@ -100,34 +101,14 @@ def ties_of(scope: Scope, today: datetime.date | None = None) -> list[engine.Tie
             if _in_window(days[project_id], scope):
                 ties += _pairs(organisations, "project", days[project_id], normalise=True)
 
-        events = Event.objects.filter(cluster=cluster, starts_at__date__lte=today).exclude(
-            status=Event.Status.CANCELLED)
-        by_event: dict[int, list[int]] = defaultdict(list)
-        event_days = {pk: timezone.localtime(starts).date() for pk, starts in events.values_list("pk", "starts_at")}
-        for event_id, org_id in Registration.objects.filter(
-                event__in=events, status=Registration.Status.CONFIRMED, organisation__isnull=False).values_list(
-                "event_id", "organisation_id"):
-            by_event[event_id].append(org_id)
-        for event_id, organisations in by_event.items():
-            if _in_window(event_days[event_id], scope):
-                ties += _pairs(organisations, "event", event_days[event_id], normalise=True)
-
-        by_meeting: dict[int, list[int]] = defaultdict(list)
-        meeting_days: dict[int, datetime.date] = {}
-        for meeting_id, org_id, starts in MeetingSeat.objects.filter(
-                meeting__event__cluster=cluster, meeting__slot__isnull=False,
-                meeting__slot__starts_at__date__lte=today, participant__organisation__isnull=False).values_list(
-                "meeting_id", "participant__organisation_id", "meeting__slot__starts_at"):
-            by_meeting[meeting_id].append(org_id)
-            meeting_days[meeting_id] = timezone.localtime(starts).date()
-        agreed = set(FollowUp.objects.filter(meeting_id__in=list(by_meeting), outcome=FollowUp.Outcome.AGREEMENT)
-                     .values_list("meeting_id", flat=True))
-        for meeting_id, organisations in by_meeting.items():
-            day = meeting_days[meeting_id]
-            if _in_window(day, scope):
-                ties += _pairs(organisations, "meeting", day, normalise=False)
-                if meeting_id in agreed:
-                    ties += _pairs(organisations, "agreement", day, normalise=False)
+        for held in events_held(cluster, today).values():
+            if _in_window(held.day, scope):
+                ties += _pairs((o for o in held.organisations if o is not None), "event", held.day, normalise=True)
+        for held in meetings_held(cluster, today).values():
+            if _in_window(held.day, scope):
+                ties += _pairs(held.organisations, "meeting", held.day, normalise=False)
+                if FollowUp.Outcome.AGREEMENT in held.outcomes:
+                    ties += _pairs(held.organisations, "agreement", held.day, normalise=False)
     return ties
 
 
