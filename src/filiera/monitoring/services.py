@@ -21,7 +21,7 @@ from filiera.events.services import events_held, meetings_held
 from filiera.monitoring import kpis
 from filiera.monitoring.models import ManualFigure, SurveyInvitation, SurveyResponse, Target
 from filiera.projects.models import Partner
-from filiera.projects.services import member_ids, portfolio, project_value_chains
+from filiera.projects.services import counting_day, member_ids, portfolio, project_value_chains
 
 LABELS = {
     "members": _("Members"),
@@ -104,8 +104,7 @@ def facts_of(cluster: Cluster, today: datetime.date | None = None) -> kpis.Facts
     projects = []
     for pk, status, own_cluster, start, end, created, eu in projects_qs.values_list(
             "pk", "status", "cluster_id", "start_date", "end_date", "created_at", "eu_contribution"):
-        # A project counts in the year it started; one not started yet in the year it was entered.
-        day = start or timezone.localtime(created).date()
+        day = counting_day(start, created)
         projects.append(kpis.Project(day=day, status=status, own=own_cluster == cluster.pk, eu_contribution=eu,
                                      members_funding=funding.get(pk, Decimal(0)),
                                      partners=frozenset(partners[pk]), partner_countries=partners[pk],

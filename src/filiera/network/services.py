@@ -38,7 +38,7 @@ from filiera.monitoring.services import can_compare
 from filiera.network import engine
 from filiera.network.models import Analysis
 from filiera.projects.models import Partner
-from filiera.projects.services import portfolio
+from filiera.projects.services import counting_day, portfolio
 
 SUGGESTIONS = 20  # missing links kept with an analysis
 EXPORT_FORMATS = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml", "csv": "application/zip"}
@@ -96,7 +96,7 @@ def ties_of(scope: Scope, today: datetime.date | None = None) -> list[engine.Tie
         for project_id, org_id, start, created in Partner.objects.filter(project__in=portfolio(cluster)).values_list(
                 "project_id", "organisation_id", "project__start_date", "project__created_at"):
             by_project[project_id].append(org_id)
-            days[project_id] = start or timezone.localtime(created).date()
+            days[project_id] = counting_day(start, created)
         for project_id, organisations in by_project.items():
             if _in_window(days[project_id], scope):
                 ties += _pairs(organisations, "project", days[project_id], normalise=True)

@@ -88,6 +88,12 @@ def member_ids(cluster: Cluster) -> QuerySet:
     return Membership.objects.filter(cluster=cluster, status=Membership.Status.ACTIVE).values("organisation_id")
 
 
+def counting_day(start: datetime.date | None, created_at: datetime.datetime) -> datetime.date:
+    """The day a project counts from, in the KPIs and the collaboration network: its start, or, not started yet,
+    the day it was entered."""
+    return start or timezone.localtime(created_at).date()
+
+
 def portfolio(cluster: Cluster) -> QuerySet:
     """The cluster's own projects and the public records in which one of its members takes part."""
     members = Partner.objects.filter(organisation_id__in=member_ids(cluster)).values("project_id")
