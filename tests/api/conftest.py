@@ -8,6 +8,12 @@ from django.test import Client
 from filiera.core.services import create_api_token
 
 
+@pytest.fixture(autouse=True)
+def _quick_passwords(settings):
+    """Users are made by the dozen in API tests: hash their passwords the quick way."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def token_client_for(user, **client_options) -> Client:
     """A client that sends `Authorization: Bearer <a fresh token of user>` and has no session."""
     _, raw = create_api_token(user, "tests")

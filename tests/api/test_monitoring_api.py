@@ -17,10 +17,6 @@ history = monitoring_fixtures.history
 JSON = {"content_type": "application/json"}
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def by_code(response) -> dict[str, dict]:
     assert response.status_code == 200, response.content

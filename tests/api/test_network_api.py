@@ -22,10 +22,6 @@ JSON = {"content_type": "application/json"}
 BASE = "/api/clusters/alpha/network"
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def ask(client, url, django_capture_on_commit_callbacks, **body):
     """Ask for an analysis, and read it by id (as a client polls it) once the task has run."""

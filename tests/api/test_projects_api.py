@@ -47,12 +47,6 @@ def days(n: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=n)
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    # Every test makes several users; the production hasher would spend most of the run hashing their passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def audited(model: str, obj, action: str) -> AuditEntry:
     """The one entry of this action on this record (fails when there is none or several)."""
     return AuditEntry.objects.get(model=model, object_id=str(obj.pk if hasattr(obj, "pk") else obj), action=action)

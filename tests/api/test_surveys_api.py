@@ -19,10 +19,6 @@ from filiera.monitoring.models import Survey, SurveyInvitation
 JSON = {"content_type": "application/json"}
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def hospital(cluster_a):
