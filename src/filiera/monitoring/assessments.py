@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.text import get_valid_filename
@@ -132,9 +132,8 @@ def live_inputs(cluster: Cluster, year: int, today: datetime.date | None = None,
     return values
 
 
-def _engine_answers(assessment: Assessment, inputs: dict[str, float | None]) -> dict[str, excellence.Answer]:
-    staff_answers = {a.criterion: a for a in assessment.answers.all()}
-    evidence = dict(assessment.evidence.order_by().values_list("criterion").annotate(n=Count("pk")))
+def _engine_answers(inputs: dict[str, float | None], staff_answers: dict[str, AssessmentAnswer],
+                    documents: dict[str, list[EvidenceDocument]]) -> dict[str, excellence.Answer]:
     answers = {}
     for item in excellence.CATALOGUE:
         if item.live:
@@ -143,8 +142,15 @@ def _engine_answers(assessment: Assessment, inputs: dict[str, float | None]) -> 
             answer = staff_answers.get(item.code)
             value = float(answer.value) if answer is not None and answer.value is not None else None
             answers[item.code] = excellence.Answer(value=value, met=answer.met if answer else None,
-                                                   evidence=evidence.get(item.code, 0))
+                                                   evidence=len(documents.get(item.code, ())))
     return answers
+
+
+def _evaluate(assessment: Assessment, inputs: dict[str, float | None]):
+    """The engine's evaluation of the assessment's staff answers and evidence (each read once) with `inputs`."""
+    staff_answers = {a.criterion: a for a in assessment.answers.all()}
+    documents = _documents(assessment)
+    return excellence.evaluate(_engine_answers(inputs, staff_answers, documents)), staff_answers, documents
 
 
 # --- the review: an assessment against every level -------------------------------------------------------------------
@@ -283,9 +289,7 @@ def review(assessment: Assessment, today: datetime.date | None = None, facts: kp
     if assessment.status == Assessment.Status.COMPLETED and assessment.results.get("criteria"):
         return _frozen_review(assessment)
     inputs = live_inputs(assessment.cluster, assessment.year, today, facts)
-    evaluation = excellence.evaluate(_engine_answers(assessment, inputs))
-    staff_answers = {a.criterion: a for a in assessment.answers.all()}
-    documents = _documents(assessment)
+    evaluation, staff_answers, documents = _evaluate(assessment, inputs)
     criteria = []
     for code, outcome in evaluation.outcomes.items():
         item = outcome.criterion
@@ -491,7 +495,7 @@ def history(cluster: Cluster, today: datetime.date | None = None) -> list[Histor
         else:
             facts = facts or monitoring.facts_of(cluster, today)
             inputs = live_inputs(cluster, assessment.year, today, facts)
-            readiness = excellence.evaluate(_engine_answers(assessment, inputs)).readiness
+            readiness = _evaluate(assessment, inputs)[0].readiness
         rows.append(HistoryRow(assessment=assessment, readiness=readiness))
     return rows
 
