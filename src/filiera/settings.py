@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "filiera.projects",
     "filiera.monitoring",
     "filiera.network",
+    "filiera.challenges",
     "filiera.api",
 ]
 

@@ -571,7 +571,10 @@ def answer_interest(viewer: Viewer, interest: ExpressionOfInterest, accept: bool
 
 @dataclass
 class BuilderInput:
-    call: Call
+    """What the builder is asked. A consortium answers a call (its needs, text and rules), or, with no call, the
+    needs and text given here (a challenge's theme turned into a project idea), with the sizes given or 3 to 8."""
+
+    call: Call | None
     coordinator: Organisation | None = None
     include: list[Organisation] = field(default_factory=list)
     exclude: list[Organisation] = field(default_factory=list)
@@ -579,6 +582,11 @@ class BuilderInput:
     max_size: int | None = None
     max_per_country: int | None = None
     network: bool = False  # candidates from the whole network of the cluster, not only its members
+    needs: list[tuple[Concept, float]] | None = None  # instead of the call's
+    text: str = ""  # what the members' fit is ranked against, instead of the call's text
+
+
+DEFAULT_SIZE = (3, 8)  # a consortium's size when neither the call nor the staff say
 
 
 @dataclass
@@ -604,13 +612,13 @@ def consortium_problem(cluster: Cluster, request: BuilderInput) -> tuple[engine.
     from filiera.matching.services import organisations_among
 
     call = request.call
-    needs = needs_of(call)
+    needs = request.needs if request.needs is not None else needs_of(call) if call is not None else []
     organisations = {str(o.pk): o for o in candidates_for(cluster, request.network).prefetch_related("concepts")}
     for extra in [request.coordinator, *request.include]:
         if extra is not None:
             organisations.setdefault(str(extra.pk), extra)
     # Fit: the matching engine's ranking of the candidates for the call's text (1 for the best, falling to 0).
-    text = f"{call.title}. {call.keywords}. {call.description[:2000]}"
+    text = request.text or (f"{call.title}. {call.keywords}. {call.description[:2000]}" if call is not None else "")
     ranked = organisations_among(text, [int(pk) for pk in organisations], top=len(organisations))
     fit = {str(pk): 1 - index / max(1, len(ranked)) for index, (pk, _reasons) in enumerate(ranked)}
     shared: dict[tuple[int, int], int] = defaultdict(int)
@@ -629,10 +637,13 @@ def consortium_problem(cluster: Cluster, request: BuilderInput) -> tuple[engine.
     include = {str(o.pk) for o in request.include}
     if request.coordinator is not None:
         include.add(str(request.coordinator.pk))
-    size_min = request.min_size or call.min_partners
-    size_max = request.max_size or call.max_partners or max(size_min, 8)
-    rules = engine.Rules(min_size=size_min, max_size=size_max, min_countries=call.min_countries,
-                         max_per_country=request.max_per_country, required_kinds=dict(call.required_kinds),
+    size_min = request.min_size or (call.min_partners if call is not None else DEFAULT_SIZE[0])
+    size_max = request.max_size or (call.max_partners if call is not None else None) or max(size_min,
+                                                                                             DEFAULT_SIZE[1])
+    rules = engine.Rules(min_size=size_min, max_size=size_max,
+                         min_countries=call.min_countries if call is not None else 1,
+                         max_per_country=request.max_per_country,
+                         required_kinds=dict(call.required_kinds) if call is not None else {},
                          must_include=frozenset(include),
                          exclude=frozenset(str(o.pk) for o in request.exclude) - include)
     problem = engine.Problem(needs=[engine.Need(concept.slug, weight) for concept, weight in needs],
@@ -659,13 +670,23 @@ def build_consortia(viewer: Viewer, cluster: Cluster, request: BuilderInput, alt
                         missing=[concepts[s] for s in c.missing if s in concepts]) for c in found]
 
 
-@transaction.atomic
 def save_as_proposal(viewer: Viewer, cluster: Cluster, call: Call, organisations: list[Organisation], *,
                      coordinator: Organisation | None, acronym: str, user=None) -> Project:
     """Save a consortium as a project proposal for the call, with its partners (the coordinator as such)."""
+    return save_consortium(viewer, cluster, organisations, coordinator=coordinator, user=user, data={
+        "acronym": acronym, "title": call.title[:400], "programme": call.programme, "call": call,
+        "call_identifier": call.identifier, "status": Project.Status.PROPOSAL})
+
+
+@transaction.atomic
+def save_consortium(viewer: Viewer, cluster: Cluster, organisations: list[Organisation], *,
+                    coordinator: Organisation | None, data: dict, user=None) -> Project:
+    """Save a consortium as a project (`data`: its fields, an acronym at least) with its partners, the coordinator
+    as such."""
     if not (viewer.is_admin or viewer.is_staff_of(cluster)):
         raise PermissionDenied
-    if not acronym.strip():
+    acronym = (data.get("acronym") or "").strip()
+    if not acronym:
         raise ValidationError({"acronym": _("Give the proposal an acronym.")})
     allowed = set(candidates_for(cluster, network=True).filter(pk__in=[o.pk for o in organisations])
                   .values_list("pk", flat=True))
@@ -674,9 +695,7 @@ def save_as_proposal(viewer: Viewer, cluster: Cluster, call: Call, organisations
     organisations = list(dict.fromkeys(organisations))  # a member listed twice is one partner
     if coordinator is not None and coordinator not in organisations:
         raise ValidationError(_("The coordinator must be one of the partners."))
-    project = save_project(viewer, cluster, {
-        "acronym": acronym.strip(), "title": call.title[:400], "programme": call.programme, "call": call,
-        "call_identifier": call.identifier, "status": Project.Status.PROPOSAL}, user=user)
+    project = save_project(viewer, cluster, {**data, "acronym": acronym}, user=user)
     for organisation in organisations:
         role = Partner.Role.COORDINATOR if coordinator is not None and organisation.pk == coordinator.pk \
             else Partner.Role.PARTNER
