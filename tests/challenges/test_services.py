@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+import numpy as np
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -14,6 +15,7 @@ from filiera.challenges.models import Challenge, Need, Solution, Theme, Vote
 from filiera.core.access import viewer_for
 from filiera.core.audit import history
 from filiera.directory.models import Membership, Opportunity, Organisation
+from filiera.matching.engine.embeddings import Embedder
 from filiera.projects.models import Project
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +265,33 @@ def test_a_theme_becomes_an_activity_only_once_solutions_are_collected(themed, n
     heart = Theme.objects.get(needs=needs["heart"][0])
     with pytest.raises(ValidationError):
         services.build_consortia(viewer_for(staff), heart)
+
+
+class CountingEmbedder(Embedder):
+    """A dense backend of three features that counts the texts it encodes."""
+
+    def __init__(self):
+        super().__init__(name="counting", dim=3)
+        self.encoded = 0
+
+    def passages(self, texts):
+        self.encoded += len(texts)
+        return [np.array([len(t), t.count("e"), 1.0], dtype=np.float32) for t in texts]
+
+
+def test_the_concept_vectors_are_computed_once_and_kept_on_disk(vocabulary, settings, tmp_path):
+    from filiera.challenges import themes
+    from filiera.matching import store
+
+    settings.VAR_DIR = tmp_path
+    tagger, embedder = store.index_store.tagger(), CountingEmbedder()
+    services._with_concept_vectors(tagger, embedder)
+    slugs, computed = themes.concept_vectors(tagger, embedder)
+    assert embedder.encoded == len(slugs) > 100
+    assert len(list((tmp_path / "cache").glob("concept-vectors-*.bin"))) == 1
+    themes._CONCEPT_VECTORS.clear()  # a new process
+    services._with_concept_vectors(tagger, embedder)
+    assert embedder.encoded == len(slugs)  # read, not computed
+    _slugs, read = themes.concept_vectors(tagger, embedder)
+    assert all(np.array_equal(a, b) for a, b in zip(computed, read, strict=True))
+    themes._CONCEPT_VECTORS.clear()

@@ -47,3 +47,15 @@ def test_deleting_a_user_records_the_unlinked_person(member, org_a):
     member.delete()
     entry = AuditEntry.objects.filter(model="directory.person", object_id=str(person.pk), action="update").first()
     assert entry is not None and entry.changes["user_id"][1] is None
+
+
+@pytest.mark.django_db
+def test_binary_fields_are_not_logged(cluster_a):
+    """A need's embedding vector (bytes) is derived data: saving a need with one is logged without it."""
+    from filiera.challenges.models import Challenge, Need
+
+    challenge = Challenge.objects.create(cluster=cluster_a, title="Remote areas", statement="Care far away.")
+    need = Need.objects.create(challenge=challenge, text="Telemonitoring at home", language="en", actor="gp",
+                               vector=b"\x00\x01", vector_kind="test")
+    entry = AuditEntry.objects.get(model="challenges.need", object_id=str(need.pk), action="create")
+    assert "vector" not in entry.changes and entry.changes["vector_kind"] == [None, "test"]

@@ -16,6 +16,7 @@ from ninja import NinjaAPI
 from filiera.api.auth import AUTH
 from filiera.api.routers import (
     assessments,
+    challenges,
     clusters,
     events,
     matching,
@@ -36,11 +37,11 @@ api = NinjaAPI(
     title="Filiera API",
     version="1",
     description="Clusters, organisations, memberships, people, opportunities, events, funding calls, projects, "
-    "value chains and concepts, KPIs and targets, satisfaction surveys, excellence self-assessments, reports "
-    "and the collaboration network. "
+    "value chains and concepts, KPIs and targets, satisfaction surveys, excellence self-assessments, reports, "
+    "the collaboration network and open-innovation challenges (needs, themes, priority votes, solutions). "
     "Authenticate with a personal token: `Authorization: Bearer <token>` (create one on your account page); "
-    "without credentials you read what a visitor reads. Lists take `page` and `page_size` (at most 100) and answer "
-    "`{\"items\": […], \"count\": total}`.",
+    "without credentials you read what a visitor reads (and may voice a need on a challenge). Lists take `page` "
+    "and `page_size` (at most 100) and answer `{\"items\": […], \"count\": total}`.",
     auth=AUTH,
     urls_namespace="api",
 )
@@ -59,6 +60,7 @@ api.add_router("", surveys.router)
 api.add_router("", assessments.router)
 api.add_router("", reports.router)
 api.add_router("", network.router)
+api.add_router("", challenges.router)
 
 
 def attributed_to_caller(view_func):

@@ -21,9 +21,14 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
+import os
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -192,15 +197,50 @@ def actor_counts(needs) -> list[tuple[str, int]]:
 # --- themes --------------------------------------------------------------------------------------------------------
 
 
+def _concept_vectors_file(tagger, embedder) -> Path:
+    slugs, texts = engine.concept_texts(tagger)
+    digest = hashlib.sha256(json.dumps([embedder.name, slugs, texts]).encode()).hexdigest()[:24]
+    return settings.VAR_DIR / "cache" / f"concept-vectors-{digest}.bin"
+
+
+def _with_concept_vectors(tagger, embedder) -> None:
+    """Hand the engine the vocabulary's concept vectors kept on disk, or compute and keep them: they depend only
+    on the vocabulary and the backend, and take seconds to compute, which every process would pay on its first
+    grouping. The file is a little-endian count of vectors, their lengths, then the backend's stored form."""
+    if not embedder.dim or engine.knows_concept_vectors(tagger, embedder):
+        return
+    path = _concept_vectors_file(tagger, embedder)
+    try:
+        data = path.read_bytes()
+        count = int(np.frombuffer(data, dtype="<u4", count=1)[0])
+        lengths = np.frombuffer(data, dtype="<u4", count=count, offset=4)
+        vectors, offset = [], 4 + 4 * count
+        for length in lengths:
+            vectors.append(embedder.from_bytes(data[offset:offset + int(length)]))
+            offset += int(length)
+        engine.remember_concept_vectors(tagger, embedder, vectors)
+        return
+    except (OSError, ValueError, IndexError):
+        pass  # none kept yet, or unreadable: computed again below
+    _slugs, vectors = engine.concept_vectors(tagger, embedder)
+    blobs = [embedder.to_bytes(vector) for vector in vectors]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_bytes(np.array([len(blobs), *map(len, blobs)], dtype="<u4").tobytes() + b"".join(blobs))
+    partial.replace(path)  # atomic: a reader never sees half a file
+
+
 def _space(challenge: Challenge) -> engine.Space:
     from filiera.matching import store
 
     embedder = store.embedder()
+    tagger = store.index_store.tagger()
+    _with_concept_vectors(tagger, embedder)
     needs = []
     for row in challenge.needs.order_by("pk"):
         vector = embedder.from_bytes(row.vector) if row.vector_kind == embedder.name else None
         needs.append(engine.Need(id=row.pk, text=row.text, language=row.language, actor=row.actor, vector=vector))
-    return engine.represent(needs, tagger=store.index_store.tagger(), embedder=embedder)
+    return engine.represent(needs, tagger=tagger, embedder=embedder)
 
 
 def _grouping(challenge: Challenge, space: engine.Space | None = None) -> tuple[engine.Grouping, list[Theme]]:
@@ -503,7 +543,7 @@ def offers_for(theme: Theme, organisation: Organisation, top: int = 3) -> list[O
     if not offers:
         return []
     try:
-        ranked = ranked_ids(theme_text(theme), what="opportunity", top=500)
+        ranked = ranked_ids(theme_text(theme), what="opportunities", top=500)
     except MatchingError:
         return []
     return [offers[pk] for pk in ranked if pk in offers][:top]

@@ -174,9 +174,9 @@ def represent(needs: list[Need], *, tagger: Tagger | None = None, embedder: Embe
         if weighted.any():
             blocks.append((weights.latent, weighted, True))
             signals.append("latent")
-        slugs, concept_vectors = _concept_vectors(tagger, embedder)
+        slugs, label_vectors = concept_vectors(tagger, embedder)
         if slugs:
-            concepts_matrix = _weighted_concepts(concept_vectors, embedder, features, idf, len(needs))
+            concepts_matrix = _weighted_concepts(label_vectors, embedder, features, idf, len(needs))
             closeness = _unit(weighted) @ concepts_matrix.T
             closeness = _centred(closeness, languages, np.linalg.norm(matrix, axis=1) > 0, unit=False)
     similarity = _combined_cosines(blocks, languages)
@@ -259,15 +259,34 @@ def _weighted_concepts(vectors: list, embedder: Embedder, features: np.ndarray |
 _CONCEPT_VECTORS: dict[tuple[int, str], tuple[Tagger, list[str], list]] = {}
 
 
-def _concept_vectors(tagger: Tagger, embedder: Embedder) -> tuple[list[str], list]:
-    key = (id(tagger), embedder.name)
-    if key not in _CONCEPT_VECTORS:
-        slugs = sorted(tagger.entries)
-        texts = [concept_label(tagger, slug, "en") for slug in slugs]
-        while len(_CONCEPT_VECTORS) >= 4:
-            del _CONCEPT_VECTORS[next(iter(_CONCEPT_VECTORS))]
-        _CONCEPT_VECTORS[key] = (tagger, slugs, embedder.passages(texts) if slugs else [])
-    return _CONCEPT_VECTORS[key][1], _CONCEPT_VECTORS[key][2]
+def concept_texts(tagger: Tagger) -> tuple[list[str], list[str]]:
+    """The vocabulary's concepts (slugs, sorted) and the texts their vectors are computed from."""
+    slugs = sorted(tagger.entries)
+    return slugs, [concept_label(tagger, slug, "en") for slug in slugs]
+
+
+def remember_concept_vectors(tagger: Tagger, embedder: Embedder, vectors: list) -> None:
+    """Give the engine the vectors of `concept_texts(tagger)` computed earlier (a service keeps them on disk: with
+    e5 latent terms, the 400 labels of the shipped vocabulary take 10 s to compute)."""
+    slugs, _texts = concept_texts(tagger)
+    if len(vectors) != len(slugs):
+        raise ValueError("one vector per concept of the tagger")
+    while len(_CONCEPT_VECTORS) >= 4:
+        del _CONCEPT_VECTORS[next(iter(_CONCEPT_VECTORS))]
+    _CONCEPT_VECTORS[(id(tagger), embedder.name)] = (tagger, slugs, list(vectors))
+
+
+def concept_vectors(tagger: Tagger, embedder: Embedder) -> tuple[list[str], list]:
+    """The vocabulary's concepts and their vectors, computed once per tagger and embedder."""
+    if (id(tagger), embedder.name) not in _CONCEPT_VECTORS:
+        slugs, texts = concept_texts(tagger)
+        remember_concept_vectors(tagger, embedder, embedder.passages(texts) if slugs else [])
+    entry = _CONCEPT_VECTORS[(id(tagger), embedder.name)]
+    return entry[1], entry[2]
+
+
+def knows_concept_vectors(tagger: Tagger, embedder: Embedder) -> bool:
+    return (id(tagger), embedder.name) in _CONCEPT_VECTORS
 
 
 def _combined_cosines(blocks: list[tuple[float, np.ndarray, bool]], languages: list[str]) -> np.ndarray:

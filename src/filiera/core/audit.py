@@ -55,7 +55,9 @@ def _jsonable(value):
 
 
 def _tracked_fields(model) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields if f.name not in SKIPPED_FIELDS and not f.primary_key]
+    # Binary fields (a need's embedding vector) are derived data and not JSON: they are not logged.
+    return [f for f in model._meta.concrete_fields
+            if f.name not in SKIPPED_FIELDS and not f.primary_key and not isinstance(f, models.BinaryField)]
 
 
 def snapshot(instance) -> dict:
