@@ -355,3 +355,64 @@ def test_five_years_of_activity_behind_the_kpis(demo):
     assessment = Assessment.objects.get(cluster=health)
     assert (assessment.status, assessment.year) == ("completed", today.year - 1)
     assert assessment.results["readiness"]["bronze"] >= 90 and assessment.evidence.exclude(url="").exists()
+
+
+def test_challenges_from_needs_to_an_activity(demo):
+    """The challenges are loaded through their services: one with themes, votes, solutions and an activity, one
+    collecting needs (its public form open), and a draft only its cluster's staff see."""
+    from filiera.challenges import services
+    from filiera.challenges.models import VOTES_PER_BALLOT, Challenge, Solution, Vote
+    from filiera.projects.models import Partner
+
+    health = Cluster.objects.get(slug="clust-er-health")
+    remote = Challenge.objects.get(cluster=health, stage="solutions")
+    assert remote.owner.slug == "distretto-sociosanitario-santerno" and remote.language == "it"
+    needs = list(remote.needs.all())
+    assert 36 <= len(needs) <= 48
+    assert {n.language for n in needs} == {"it", "en"} and {n.source for n in needs} == {"form", "workshop"}
+    assert len({n.actor for n in needs}) >= 8
+    assert all(folded(name) not in folded(n.text + " " + n.voiced_by) for n in needs for name in REAL_NAMES)
+    # grouped by the engine, one theme named by staff: with the embeddings (as `filiera demo` loads by default) the
+    # needs fall into the seven themes they were written for; with concepts alone, into fewer
+    themes = list(remote.themes.all())
+    if remote.needs.exclude(vector_kind="").exists():
+        assert len(themes) == 7 and not remote.needs.filter(theme=None).exists()
+        assert sum(t.named for t in themes) == 1
+        assert "Telemonitoraggio" in [t.label for t in themes]
+    else:
+        assert len(themes) >= 3
+    # about 25 ballots of at most three dots, the most voted theme first
+    voters = Vote.objects.filter(challenge=remote).values("voter").distinct()
+    assert 20 <= voters.count() <= 30
+    assert voters.filter(voter__startswith="user:").exists() and voters.filter(voter__startswith="browser:").exists()
+    for voter in voters:
+        assert 1 <= Vote.objects.filter(challenge=remote, voter=voter["voter"]).count() <= VOTES_PER_BALLOT
+    ranked = services.priorities(remote)
+    assert ranked[0].votes > ranked[-1].votes
+    # solutions of members who may answer, some building on their offers, some shortlisted
+    solutions = Solution.objects.filter(theme__challenge=remote)
+    assert 5 <= solutions.values("organisation").distinct().count() <= 8
+    eligible = services.eligible_organisations(remote)
+    assert not solutions.exclude(organisation__in=eligible).exists()
+    assert solutions.filter(status="shortlisted").exists() and solutions.exclude(opportunity=None).exists()
+    assert not solutions.exclude(opportunity=None).exclude(opportunity__organisation=F("organisation")).exists()
+    # one theme became a transformative activity: a project idea coordinated by the owner, with the shortlisted
+    activity_theme = remote.themes.get(activity__isnull=False)
+    project = activity_theme.activity
+    assert project.status == "idea" and project.cluster == health
+    assert project.partners.get(role=Partner.Role.COORDINATOR).organisation == remote.owner
+    partners = set(project.partners.values_list("organisation", flat=True))
+    assert {o.pk for o in services.shortlisted_organisations(activity_theme)} <= partners
+    assert activity_theme.needs.first().text[:40] in project.summary
+    # history: written before it opened, needs before votes before solutions
+    first_vote = Vote.objects.filter(challenge=remote).earliest("created_at").created_at
+    assert remote.created_at.date() < remote.opens_on
+    assert max(n.created_at for n in needs) < first_vote < solutions.earliest("created_at").created_at
+
+    welfare = Challenge.objects.get(cluster__slug="welfare-tech")
+    assert welfare.stage == "needs" and services.accepts_needs(welfare)
+    assert 8 <= welfare.needs.count() <= 12 and not welfare.themes.exists()
+    assert {"da", "en", "es"} <= set(welfare.needs.values_list("language", flat=True))
+    draft = Challenge.objects.get(stage="draft")
+    assert draft not in services.visible_challenges(viewer_for(None))
+    assert draft in services.visible_challenges(viewer_for(User.objects.get(username="staff")))

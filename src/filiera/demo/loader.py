@@ -16,10 +16,12 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from filiera.challenges.models import Challenge
 from filiera.core.audit import acting_as
 from filiera.core.models import Cluster, ClusterRole, Concept, ExcellenceLabel, Network, NetworkRole, ValueChain
 from filiera.core.vocabulary import sync_vocabulary
 from filiera.demo.activity import load_activity
+from filiera.demo.challenges import load_challenges
 from filiera.demo.generator import DemoPlan, build_plan, load
 from filiera.directory.models import Membership, Opportunity, Organisation, Person, bulk_saved, bulk_saving
 from filiera.events.models import Event, EventText, RegistrationQuestion
@@ -263,6 +265,7 @@ def load_demo(today: datetime.date | None = None) -> dict:
         _events(clusters, today)
         _projects(clusters, organisations, today)
         load_activity(clusters, today)
+        load_challenges(clusters, today)
     bulk_saved.send(sender=Organisation, ids=sorted(o.pk for o in organisations.values()))
     return summary(plan)
 
@@ -285,5 +288,6 @@ def summary(plan: DemoPlan) -> dict:
         "events": Event.objects.count(),
         "calls": Call.objects.count(),
         "projects": Project.objects.count(),
+        "challenges": Challenge.objects.count(),
         "accounts": len(demo_accounts()),
     }

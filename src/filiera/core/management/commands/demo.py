@@ -50,7 +50,8 @@ class Command(BaseCommand):
             f"  organisations {counts['organisations']} ({counts['named_organisations']} named in the seed articles, "
             f"{counts['fictional_organisations']} fictional), memberships {counts['memberships']}, "
             f"people {counts['people']}\n"
-            f"  opportunities {counts['opportunities']} ({languages}), events {counts['events']}\n"
+            f"  opportunities {counts['opportunities']} ({languages}), events {counts['events']}, "
+            f"challenges {counts['challenges']}\n"
             f"  accounts {counts['accounts']}"
         )
         self.print_accounts()
