@@ -11,4 +11,5 @@ cd "$(dirname "$0")/.."
 .venv/bin/python bench/annual_report.py   # the annual report of a 2,000-member cluster, PDF and XLSX, SQLite and PostgreSQL: about a minute
 .venv/bin/python bench/dashboard.py   # the KPI dashboard's p95 over 50 requests, SQLite and PostgreSQL: about two minutes
 .venv/bin/python bench/network_measures.py   # measures of the whole H2020 collaboration network (36,000 organisations), no database: about a minute
+.venv/bin/python bench/network_viewer.py   # the network page of the whole H2020 network: server time and first paint in chromium, SQLite and PostgreSQL: about five minutes
 .venv/bin/python bench/theme_grouping.py   # 240 needs of a challenge in four languages grouped into themes by six methods, against gold themes: under a minute

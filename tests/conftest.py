@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
@@ -29,6 +30,13 @@ PASSWORD = "correct-horse-battery-9"
 def _tasks_run_immediately():
     HUEY.immediate = True
     yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: what one test cached (the KPIs' network figures, under keys made of
+    ids that the next test's rows may reuse) must not answer another."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

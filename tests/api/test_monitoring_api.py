@@ -50,9 +50,20 @@ def test_a_cluster_s_kpis_are_read_by_its_staff_and_observers(as_token, admin, s
     assert body["series"]["years"] == [2021, 2022, 2023, 2024, 2025]
     assert body["series"]["values"]["members"] == [2, 2, 2, 3, 3]
 
+    # The collaboration network of 2025 (counted in tests/monitoring/test_kpis.py), for the whole cluster only.
+    density = kpis["network_density"]
+    assert (density["value"], density["previous"], density["unit"], density["area"], density["whole_cluster"]) == (
+        26.67, 0.0, "percent", "network", True)
+    assert (kpis["cross_border_ties"]["value"], kpis["cross_border_share"]["value"]) == (3, 75.0)
+    isolated = kpis["isolated_members"]
+    assert (isolated["value"], isolated["previous"], isolated["trend"], isolated["higher_is_better"]) == (
+        2, 3, -1, False)
+    assert kpis["members"]["whole_cluster"] is False and kpis["staff_fte"]["whole_cluster"] is True
+    assert body["series"]["values"]["cross_border_ties"] == [0, 0, 0, 0, 3]
+
     chain = as_token(staff).get(url + "&value_chain=biomedical")
     assert chain.json()["value_chain"] == "biomedical" and by_code(chain)["members"]["value"] == 1
-    assert "staff_fte" not in by_code(chain)
+    assert "staff_fte" not in by_code(chain) and "network_density" not in by_code(chain)
     bad = as_token(staff).get(url + "&value_chain=cardiology")
     assert bad.status_code == 400 and "value_chain" in bad.json()["errors"]
     assert as_token(staff).get("/api/clusters/alpha/kpis?year=1850").status_code == 400
@@ -83,6 +94,13 @@ def test_staff_set_a_year_s_targets_all_or_nothing(as_token, staff, manager, obs
     kpis = by_code(as_token(observer).get("/api/clusters/alpha/kpis?year=2025"))
     assert (kpis["members"]["target"], kpis["members"]["status"]) == (4.0, "missed")
     assert (kpis["events"]["target"], kpis["events"]["status"]) == (1.0, "met")
+    # The network's figures have targets like the others: 2 members without a tie meet a target of 2 (fewer is
+    # better); a density of 26.67 % misses 30 %.
+    response = as_token(staff).put(url, {"isolated_members": 2, "network_density": "30.00"}, **JSON)
+    assert response.status_code == 200, response.content
+    kpis = by_code(as_token(observer).get("/api/clusters/alpha/kpis?year=2025"))
+    assert (kpis["isolated_members"]["status"], kpis["network_density"]["status"]) == ("met", "missed")
+    as_token(staff).put(url, {"isolated_members": None, "network_density": None}, **JSON)
     read = as_token(observer).get("/api/clusters/alpha/targets?year=2025")
     assert read.status_code == 200 and read.json()["targets"]["members"] == 4.0
     assert as_token(outsider).get("/api/clusters/alpha/targets?year=2025").status_code == 404
@@ -106,8 +124,9 @@ def test_staff_set_a_year_s_targets_all_or_nothing(as_token, staff, manager, obs
     response = as_token(staff).put(chain_url, {"members": 2}, **JSON)
     assert response.json() == {"cluster": "alpha", "year": 2025, "value_chain": "biomedical",
                                "targets": {"members": 2.0}}
-    response = as_token(staff).put(chain_url, {"budget": 1000}, **JSON)
-    assert response.status_code == 400 and "budget" in response.json()["errors"]
+    response = as_token(staff).put(chain_url, {"budget": 1000, "network_density": 10}, **JSON)
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"budget", "network_density"}
+    assert "whole cluster only" in response.json()["errors"]["network_density"][0]
     assert as_token(staff).put(url + "?value_chain=cardiology", {"members": 2}, **JSON).status_code == 400
     read = as_token(staff).get("/api/clusters/alpha/targets?year=2025&value_chain=biomedical").json()
     assert read["targets"] == {"members": 2.0}
@@ -172,3 +191,4 @@ def test_a_network_s_clusters_side_by_side_for_its_coordinator(as_token, admin, 
     assert rows["members"]["values"] == [3, 1]
     assert rows["funding_total"]["values"] == [1000000.0, 0.0]
     assert rows["sme_share"]["unit"] == "percent" and rows["sme_share"]["label"] == "Share of SMEs"
+    assert rows["network_density"]["values"][0] == 26.67 and rows["cross_border_ties"]["values"][0] == 3

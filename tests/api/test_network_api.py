@@ -103,10 +103,17 @@ def test_questions_polling_and_communities(as_token, staff, outsider, cluster_b,
     assert len(community["nodes"]) == 3 and len(community["ties"]) == 3
     # The university had left by 2025: it is not in this network, and there is no other community.
     assert client.get(url, {"community": 1}).json()["nodes"] == []
+    # A community read apart from the rest of the analysis (what the page's viewer fetches): the same graph.
+    part = client.get(f"{url}/communities/0").json()
+    assert (part["analysis"], part["community"]) == (body["id"], 0)
+    assert part["nodes"] == community["nodes"] and part["ties"] == community["ties"]
+    assert client.get(f"{url}/communities/1").status_code == 404
     # Not through another cluster, nor by its staff.
     assert client.get(f"/api/clusters/beta/network/analyses/{body['id']}").status_code == 404
+    assert client.get(f"/api/clusters/beta/network/analyses/{body['id']}/communities/0").status_code == 404
     assert as_token(outsider).get(f"/api/clusters/beta/network/analyses/{body['id']}").status_code == 404
     assert as_token(outsider).get(url).status_code == 404
+    assert as_token(outsider).get(f"{url}/communities/0").status_code == 404
 
     # Queued: the status, no graph yet.
     queued = Analysis.objects.create(cluster=org_a.memberships.get().cluster, kinds="meeting")
@@ -148,6 +155,7 @@ def test_names_the_caller_cannot_see_appear_nowhere(as_token, staff, admin, org_
     french = next(node for node in body["nodes"] if node["id"] == ties["french"].pk)
     assert (french["name"], french["slug"], french["country"], french["degree"]) == ("", "", "FR", 2)
     for response in (client.get(BASE), client.get(f"{BASE}/analyses/{body['id']}"),
+                     client.get(f"{BASE}/analyses/{body['id']}/communities/0"),
                      client.get(BASE + "/export"), client.get(BASE + "/export", {"format": "gexf"})):
         assert b"Lyon" not in response.content and b"lyon-lab" not in response.content
     with zipfile.ZipFile(io.BytesIO(client.get(BASE + "/export", {"format": "csv"}).content)) as archive:
@@ -177,6 +185,8 @@ def test_a_network_s_collaboration_is_read_by_its_coordinator(as_token, admin, c
     for user in (admin, coordinator):
         assert as_token(user).get(base, {"kinds": "event"}).json()["id"] == body["id"]
     assert as_token(coordinator).get(f"{base}/analyses/{body['id']}").status_code == 200
+    assert as_token(coordinator).get(f"{base}/analyses/{body['id']}/communities/0").json()["community"] == 0
+    assert as_token(staff).get(f"{base}/analyses/{body['id']}/communities/0").status_code == 404
     # A network's analysis is not read through a cluster's route, nor a cluster's through the network's.
     assert as_token(admin).get(f"/api/clusters/alpha/network/analyses/{body['id']}").status_code == 404
     gexf = as_token(coordinator).get(base + "/export", {"format": "gexf", "kinds": "event"})
@@ -191,6 +201,7 @@ def test_the_routes_are_documented(client):
         base = f"/api/{scope}/{{slug}}/network"
         assert set(paths[base]) == {"get"} and set(paths[base + "/analyses"]) == {"post"}
         assert set(paths[base + "/analyses/{analysis_id}"]) == {"get"}
+        assert set(paths[base + "/analyses/{analysis_id}/communities/{number}"]) == {"get"}
         export = paths[base + "/export"]["get"]
         assert "application/graphml+xml" in export["responses"]["200"]["content"]
         assert {p["name"] for p in export["parameters"]} >= {"format", "start", "end", "kinds"}

@@ -46,7 +46,7 @@ def test_rows_counted_by_hand_equal_the_kpi_engine(cluster_a, entered):
     board = services.dashboard(cluster_a, 2025, today=TODAY)
     kpis_table = report.tables["kpis"]
     assert [c.header for c in kpis_table.columns] == KPI_COLUMNS
-    assert len(kpis_table.rows) == len(board.rows) == 26
+    assert len(kpis_table.rows) == len(board.rows) == 30
     by_code = rows_by_code(kpis_table)
     for row in board.rows:  # every KPI of the dashboard, the same numbers
         code, label, _area, _unit, value, previous, trend, target, status = by_code[row.indicator.code]
@@ -58,6 +58,10 @@ def test_rows_counted_by_hand_equal_the_kpi_engine(cluster_a, entered):
                                             "met")
     assert by_code["sme_share"][3:5] == ("%", 66.7)
     assert by_code["staff_fte"][4] == 2.5 and by_code["budget"][4] is None
+    # The collaboration network of 2025 and 2024 (tests/monitoring/test_kpis.py counts it).
+    assert by_code["network_density"][2:7] == ("Collaboration network", "%", 26.67, 0.0, 26.67)
+    assert by_code["cross_border_share"][4:6] == (75.0, None)
+    assert by_code["isolated_members"][4:7] == (2, 3, -1)
     # Grouped by area, in the dashboard's order.
     areas = list(dict.fromkeys(row[2] for row in kpis_table.rows))
     assert areas == [area for area, _rows in board.areas()]
@@ -105,7 +109,9 @@ def test_xlsx_cell_by_cell(cluster_a, entered):
     assert all(isinstance(c.value, int | float) for c in funding[4:8])
     assert funding[4].number_format == "#,##0"
     share = rows["sme_share"]
-    assert (share[3].value, share[4].value, share[4].number_format) == ("%", 66.7, "0.0")
+    assert (share[3].value, share[4].value, share[4].number_format) == ("%", 66.7, "0.0#")
+    density = rows["network_density"]
+    assert (density[3].value, density[4].value, density[4].number_format) == ("%", 26.67, "0.0#")
     fte = rows["staff_fte"]
     assert (fte[4].value, fte[4].number_format) == (2.5, "0.0")
     assert rows["budget"][4].value is None
@@ -144,7 +150,7 @@ def test_pdf_in_english(cluster_a, entered):
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages)
     for expected in ("Annual activity report 2025", "Alpha Health Cluster", "Key performance indicators",
                      "Members", "Projects and funding", "1,000,000", "Payroll 2025", "Gold", "Fair", "RUN",
-                     "Members by helix", "Italy"):
+                     "Members by helix", "Italy", "Collaboration network", "Network density"):
         assert expected in text, expected
 
 
@@ -155,6 +161,7 @@ def test_html_of_the_pdf(cluster_a, entered):
     assert '<td class="num">1,000,000</td>' in html  # funding, grouped the English way
     assert '<td class="num">+1,000,000</td>' in html  # its change since 2024, signed
     assert '<td class="num">66.7</td>' in html
+    assert '<td class="num">26.67</td>' in html and "Network density" in html  # two decimals for a density
 
 
 @pytest.mark.django_db

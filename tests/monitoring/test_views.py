@@ -76,6 +76,14 @@ def test_the_dashboard_shows_2025_as_counted_by_hand(as_user, staff, history):
     assert cells(html, "satisfaction_score")[:2] == ["4.0", "2.0"]
     assert cells(html, "survey_response_rate")[0] == "66.7 %"
     assert cells(html, "staff_fte")[0] == "–"  # nothing entered
+    # The collaboration network of 2025 and of 2024 (counted in tests/monitoring/test_kpis.py), with the network
+    # page of the year a click away.
+    assert cells(html, "network_density")[:3] == ["26.67 %", "0 %", "+26.67 pp (better)"]
+    assert cells(html, "cross_border_ties")[:2] == ["3", "0"] and cells(html, "cross_border_share")[:2] == ["75 %", "–"]
+    assert cells(html, "isolated_members")[:3] == ["2", "3", "−1 (better)"]
+    assert "text-success" in row(html, "isolated_members")  # fewer members alone is better
+    assert html.index("International") < html.index("Collaboration network") < html.index('data-indicator="network')
+    assert 'href="/c/alpha/network/?start=2025-01-01&amp;end=2025-12-31"' in html
     # The trend: more satisfied members is good (green, up); more members lapsing is bad (red, up).
     assert "text-success" in row(html, "satisfaction_score") and "bi-arrow-up-right" in row(html, "satisfaction_score")
     assert cells(html, "satisfaction_score")[2].startswith("+2.0")
@@ -109,6 +117,7 @@ def test_the_dashboard_of_a_value_chain_and_its_years(as_user, observer, history
     assert cells(html, "members")[0] == "1"  # only org_a is in the chain
     assert cells(html, "satisfaction_score")[0] == "5.0"
     assert 'data-indicator="staff_fte"' not in html  # figures are for the whole cluster
+    assert 'data-indicator="network_density"' not in html and "for the whole cluster only" in html
     assert '<option value="biomedical" selected>' in html
     # The observer reads, but is not offered the staff's pages.
     assert "Enter figures" not in html and "Targets of 2025" not in html
@@ -122,7 +131,9 @@ def test_the_dashboard_of_a_value_chain_and_its_years(as_user, observer, history
 @pytest.mark.django_db
 def test_the_dashboard_computes_the_cluster_s_facts_once(as_user, staff, history, django_assert_max_num_queries):
     client = as_user(staff)
-    client.get(DASHBOARD)  # warm the session and the viewer's queries
+    # Warm the session, the viewer's queries and the cache of the collaboration network's figures (counting them
+    # reads the ties again, once until the facts change: tests/monitoring/test_kpis.py).
+    client.get(DASHBOARD, {"year": "2025"})
     # Gathering the facts takes 16 queries and the page about 10 more: the five years, the year before and the
     # breakdowns must all come from one gathering (a second one would take the page past 40).
     with django_assert_max_num_queries(30):

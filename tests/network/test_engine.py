@@ -1,7 +1,8 @@
 """The collaboration network engine (pure): small graphs whose measures are known by hand — a star, a path, two
 triangles joined by a bridge —, the time window and the kinds of tie, parallel ties adding up, isolated members,
-cross-border ties, cluster bridges, suggested links and the betweenness estimate; and, on random graphs
-(hypothesis), brokerage against a brute-force count and suggestions that are never an existing tie."""
+cross-border ties, cluster bridges, suggested links, the betweenness estimate and the figures counted without a
+graph; and, on random graphs (hypothesis), brokerage against a brute-force count, suggestions that are never an
+existing tie and figures that are the measures'."""
 
 from __future__ import annotations
 
@@ -204,6 +205,29 @@ def test_measures_are_json_ready_and_the_same_for_the_same_seed():
     assert data["betweenness_method"] == {"exact": True, "pivots": 6, "seed": None}
 
 
+def test_the_figures_of_two_triangles_and_of_a_window_counted_by_hand():
+    countries = {node.id: node.country for node in TRIANGLES}
+    # 6 organisations, 7 ties: density 2 × 7 / (6 × 5) = 7 / 15; cross-border 1–2, 2–3, 4–5, 4–6: 4 of 7.
+    found = engine.figures(TRIANGLE_TIES, countries, members={1, 4, 9})
+    assert found == engine.Figures(nodes=7, edges=7, density=pytest.approx(14 / 42), cross_border_ties=4,
+                                   cross_border_share=pytest.approx(4 / 7), isolated_members=1)  # 9: no tie
+    found = engine.figures(TRIANGLE_TIES, countries)
+    assert (found.nodes, found.edges, found.density, found.isolated_members) == (6, 7, pytest.approx(7 / 15), 0)
+    # A window: 1–2 (2024, twice: one tie), 2–3 (2025); 3–4 has no day (every window); 5–6 is a meeting. In 2025,
+    # with projects only: the organisations 2, 3, 4, 5, 6 and the member 1; ties 2–3 and 3–4: 2 × 2 / (6 × 5).
+    ties = [Tie(1, 2, "project", date(2024, 3, 1)), Tie(2, 1, "event", date(2024, 5, 1)),
+            Tie(2, 3, "project", date(2025, 1, 1)), Tie(3, 4, "project"), Tie(5, 6, "meeting", date(2025, 6, 1)),
+            Tie(6, 6, "project", date(2025, 2, 1))]
+    found = engine.figures(ties, countries, members={1, 5}, start=date(2025, 1, 1), end=date(2025, 12, 31),
+                           kinds={"project"})
+    assert (found.nodes, found.edges, found.cross_border_ties, found.isolated_members) == (6, 2, 1, 2)
+    assert found.density == pytest.approx(4 / 30) and found.cross_border_share == pytest.approx(1 / 2)
+    assert engine.figures([Tie(1, 2, "project")], {1: "IT"}).cross_border_share is None  # 2 has no country
+    assert engine.figures([], {}, members={1}) == engine.Figures(1, 0, 0.0, 0, None, 1)
+    with pytest.raises(ValueError, match="unknown kind"):
+        engine.figures([Tie(1, 2, "lunch", date(2020, 1, 1))], {}, start=date(2025, 1, 1))
+
+
 def test_an_empty_graph_has_measures_too():
     result = measure(build([], []), members=[1])
     assert (result.node_count, result.edge_count, result.components, result.communities) == (0, 0, 0, 0)
@@ -252,3 +276,27 @@ def test_suggestions_are_never_an_existing_tie_nor_a_node_with_itself(graph):
     for s in everything:
         assert s.a != s.b and not graph.has_edge(s.a, s.b) and s.score > 0
         assert s.score == pytest.approx(sum(s.parts.values()))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_the_figures_are_the_measures_of_the_graph_of_the_same_nodes(data):
+    """engine.figures counts what measure(build(…)) measures, for the nodes network.services.collaboration keeps: the
+    members and both ends of every tie of the window, whatever its kind."""
+    n = data.draw(st.integers(1, 9))
+    countries = {i: data.draw(st.sampled_from(["", "IT", "DK", "ES"])) for i in range(n)}
+    days = st.one_of(st.none(), st.dates(date(2024, 1, 1), date(2026, 12, 31)))
+    ends = st.integers(0, n - 1)
+    ties = data.draw(st.lists(st.builds(Tie, ends, ends, st.sampled_from(engine.KINDS), days), max_size=25))
+    members = data.draw(st.sets(st.integers(0, n - 1)))
+    kinds = data.draw(st.one_of(st.none(), st.sets(st.sampled_from(engine.KINDS), min_size=1)))
+    start, end = date(2025, 1, 1), date(2025, 12, 31)
+    in_window = [t for t in ties if t.day is None or start <= t.day <= end]
+    ids = members | {t.a for t in in_window} | {t.b for t in in_window}
+    graph = build([org(i, country=countries[i]) for i in ids], ties, start=start, end=end, kinds=kinds)
+    measured = measure(graph, members=members)
+    found = engine.figures(ties, countries, members, start=start, end=end, kinds=kinds)
+    assert (found.nodes, found.edges, found.cross_border_ties, found.isolated_members) == (
+        measured.node_count, measured.edge_count, measured.cross_border_ties, len(measured.isolated_members))
+    assert found.density == pytest.approx(measured.density)
+    assert found.cross_border_share == pytest.approx(measured.cross_border_share)

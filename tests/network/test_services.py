@@ -65,6 +65,25 @@ def test_windows_kinds_and_a_network_of_clusters(cluster_a, cluster_b, org_a, or
 
 
 @pytest.mark.django_db
+def test_the_figures_of_each_year_are_the_measures_of_its_network(cluster_a, org_a, ties):
+    """2025: org_a, the hospital and the French lab in a triangle (the project; the fair and its meeting tie org_a
+    and the hospital again): 3 organisations, 3 ties, density 2 × 3 / (3 × 2) = 1, the French lab's 2 ties of 3
+    cross a border, no member alone. 2023: org_a, the hospital and the university (a member until June), no tie."""
+    figures = services.figures_by_year(cluster_a, [2025, 2023], TODAY)
+    assert figures[2025] == engine.Figures(nodes=3, edges=3, density=1.0, cross_border_ties=2,
+                                           cross_border_share=pytest.approx(2 / 3), isolated_members=0)
+    assert figures[2023] == engine.Figures(nodes=3, edges=0, density=0.0, cross_border_ties=0,
+                                           cross_border_share=None, isolated_members=3)
+    for year in (2023, 2025):  # what the page measures for the calendar year
+        found = services.collaboration(Scope.of(cluster_a, datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
+                                       TODAY)
+        measured = engine.measure(found.graph(), members=found.members)
+        assert (figures[year].nodes, figures[year].edges, figures[year].density, figures[year].isolated_members) == (
+            measured.node_count, measured.edge_count, measured.density, len(measured.isolated_members))
+    assert services.figures_by_year(cluster_a, [], TODAY) == {}
+
+
+@pytest.mark.django_db
 def test_files(cluster_a, org_a, ties):
     collaboration = services.collaboration(Scope.of(cluster_a), TODAY)
     graph = collaboration.graph()
@@ -136,6 +155,53 @@ def test_an_analysis_is_computed_by_the_task_and_reused(cluster_a, org_a, ties, 
 
 
 @pytest.mark.django_db
+def test_an_analysis_keeps_a_summary_for_the_page(cluster_a, org_a, ties, staff, django_capture_on_commit_callbacks):
+    from filiera.core.access import viewer_for
+
+    with django_capture_on_commit_callbacks(execute=True):
+        analysis = services.request_analysis(viewer_for(staff), cluster_a)
+    analysis.refresh_from_db()
+    summary = analysis.summary
+    assert summary == services.summary_of(analysis.result)  # what the migration gives the analyses done before
+    measures = summary["measures"]
+    assert (measures["node_count"], measures["edge_count"], measures["bridging_count"]) == (4, 3, 0)
+    assert summary["brokers"] == []  # in a triangle nobody stands between others
+    # The organisations it names: the university alone, and the ends of the suggested links (with their helix).
+    assert {o["id"]: o["helix"] for o in summary["organisations"]} == {
+        org_a.pk: "industry", ties["hospital"].pk: "public", ties["university"].pk: "academia"}
+    assert summary["clusters"] == [cluster_a.pk] and summary["countries"] == ["FR", "IT"]
+    assert summary["kinds"] == ["hospital", "research_centre", "sme", "university"]
+    # The view from afar: the triangle is the one community of more than one organisation.
+    assert [(c["size"], c["members"], c["ties_within"]) for c in summary["communities"]["communities"]] == [
+        (3, 2, 3)]
+    assert summary["communities"]["left_out"] == 1
+    # Its communities of two organisations or more, each apart: the triangle.
+    assert [(c.number, len(c.graph["nodes"]), len(c.graph["ties"])) for c in analysis.communities.all()] == [
+        (0, 3, 3)]
+    assert services.community_graphs(analysis.result) == {0: analysis.communities.get().graph}
+    # The page's query leaves the graph out until it is asked for.
+    latest = services.latest(cluster_a)
+    assert latest == analysis and "result" in latest.get_deferred_fields()
+
+
+def test_a_summary_names_a_few_shared_partners_of_each_suggestion():
+    """Two large members may share hundreds of partners: the summary names the SHARED_LISTED of them with the fewest
+    partners (they weigh most in the score) and counts the others."""
+    shared = list(range(10, 17))  # organisation 10 + i has 9 - i partners: 16 has the fewest
+    nodes = [{"id": pk, "name": f"Org {pk}", "kind": "sme", "helix": "industry", "country": "IT", "clusters": [],
+              "member": pk < 10, "degree": 9 - (pk - 10) if pk >= 10 else 7, "strength": 1.0, "betweenness": 0.0,
+              "community": 0, "brokerage": {}} for pk in [1, 2, *shared]]
+    measures = {"isolated_members": [], "bridging_organisations": [], "cluster_bridges": [], "community_sizes": [9]}
+    suggestion = {"a": 1, "b": 2, "score": 3.0, "shared_partners": shared, "complementary_concepts": [],
+                  "parts": {"shared_partners": 3.0}}
+    summary = services.summary_of({"measures": measures, "nodes": nodes, "ties": [], "suggestions": [suggestion]})
+    listed = summary["suggestions"][0]
+    assert listed["shared_partners"] == [16, 15, 14, 13, 12] and listed["shared_count"] == 7
+    assert {o["id"] for o in summary["organisations"]} == {1, 2, 12, 13, 14, 15, 16}
+    assert summary["measures"]["bridging_count"] == 0
+
+
+@pytest.mark.django_db
 def test_names_follow_the_directory_s_visibility(cluster_a, org_a, ties, staff, outsider_member,
                                                  django_capture_on_commit_callbacks):
     from filiera.core.access import viewer_for
@@ -146,3 +212,9 @@ def test_names_follow_the_directory_s_visibility(cluster_a, org_a, ties, staff, 
     analysis.refresh_from_db()
     names = services.names_for(viewer_for(staff), analysis)
     assert names[org_a.pk] == "MedSense Srl" and ties["french"].pk not in names
+    # One community of the graph as the staff read it: the French lab without its name.
+    graph = services.readable(viewer_for(staff), analysis, community=0)
+    nodes = {node["id"]: node for node in graph["nodes"]}
+    assert set(nodes) == {org_a.pk, ties["hospital"].pk, ties["french"].pk} and len(graph["ties"]) == 3
+    assert (nodes[ties["french"].pk]["name"], nodes[ties["french"].pk]["slug"]) == ("", "")
+    assert nodes[org_a.pk]["slug"] == "medsense"

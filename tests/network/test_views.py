@@ -13,6 +13,9 @@ import zipfile
 
 import networkx as nx
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from filiera.core.access import viewer_for
 from filiera.directory.models import Membership, Organisation
@@ -224,15 +227,44 @@ def test_the_files(as_user, staff, cluster_a, org_a, ties, measured):
 @pytest.mark.django_db
 def test_a_large_network_is_drawn_as_its_communities(as_user, staff, measured, monkeypatch):
     monkeypatch.setattr(views, "VIEWER_MAX_NODES", 3)
-    html = as_user(staff).get(PAGE).content.decode()
+    client = as_user(staff)
+    client.get(PAGE)  # the session and the viewer's queries
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(PAGE).content.decode()
+    # The page reads the analysis's summary, never its graph (tens of megabytes for a large network).
+    assert not [query["sql"] for query in queries if '"result"' in query["sql"]]
     assert "the network is drawn as its communities" in html
     data = embedded(html, "network-data")
     assert data["mode"] == "communities" and "nodes" not in data
     # The triangle is one community; the university, alone, is not drawn.
     assert [(c["size"], c["members"], c["ties_within"]) for c in data["communities"]] == [(3, 2, 3)]
     assert data["ties"] == [] and data["left_out"] == 1
-    assert data["source"] == f"/api/clusters/alpha/network/analyses/{measured.pk}"
+    assert data["source"] == f"/api/clusters/alpha/network/analyses/{measured.pk}/communities/"
     assert "1 organisation of smaller communities or without ties is not drawn." in html
+
+
+@pytest.mark.django_db
+def test_a_suggestion_names_a_few_of_many_shared_partners(as_user, staff, cluster_a, org_a, ties):
+    """Two members sharing seven partners (organisations the staff cannot see): five are listed, two counted."""
+    shared = list(range(900_001, 900_008))
+    names = {org_a.pk: "MedSense Srl", ties["hospital"].pk: "Hospital"}
+    nodes = [{"id": pk, "name": names.get(pk, "Secret"), "kind": "sme", "helix": "industry", "country": "IT",
+              "clusters": [], "member": False, "degree": 2, "strength": 1.0, "betweenness": 0.0, "community": 0,
+              "brokerage": {}} for pk in [org_a.pk, ties["hospital"].pk, *shared]]
+    measures = {"node_count": 9, "edge_count": 14, "density": 0.39, "components": 1, "largest_component": 9,
+                "communities": 1, "community_sizes": [9], "modularity": 0.0, "cross_border_ties": 0,
+                "cross_border_share": 0.0, "cross_helix_ties": 0, "cross_helix_share": 0.0, "isolated_members": [],
+                "cluster_bridges": [], "bridging_organisations": [],
+                "betweenness_method": {"exact": True, "pivots": 9, "seed": None}}
+    result = {"measures": measures, "nodes": nodes, "ties": [], "suggestions": [{
+        "a": org_a.pk, "b": ties["hospital"].pk, "score": 3.0, "shared_partners": shared,
+        "complementary_concepts": [], "parts": {"shared_partners": 3.0}}]}
+    Analysis.objects.create(cluster=cluster_a, kinds=ALL_KINDS, status=Analysis.Status.DONE,
+                            computed_at=timezone.now(), result=result, summary=services.summary_of(result))
+    suggestions = section(as_user(staff).get(PAGE).content.decode(), "suggestions")
+    assert suggestions.startswith("MedSense Srl – Hospital 3.00 7 shared partners: An organisation you cannot see")
+    assert suggestions.count("An organisation you cannot see") == 5 and suggestions.endswith("and 2 others")
+    assert "Secret" not in suggestions
 
 
 @pytest.mark.django_db

@@ -80,6 +80,12 @@ class Viewer:
     def can_read_dashboard(self, cluster: Cluster) -> bool:
         return self.role_in(cluster) >= Role.OBSERVER
 
+    def can_compare(self, network: Network) -> bool:
+        """A network's clusters side by side, its KPIs and its collaboration network: its coordinator (an observer
+        of all its clusters) and platform admins."""
+        cluster_ids = set(network.clusters.values_list("pk", flat=True))
+        return self.is_admin or (bool(cluster_ids) and cluster_ids <= self.observed_cluster_ids)
+
     def represents(self, organisation_id: int) -> bool:
         return organisation_id in self.organisation_ids
 

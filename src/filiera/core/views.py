@@ -18,7 +18,6 @@ from filiera.core.models import Cluster, ExcellenceLabel, Network
 from filiera.directory.models import Membership, Organisation, OrganisationKind
 from filiera.directory.queries import OpportunityFilters, search_opportunities
 from filiera.matching import digest
-from filiera.monitoring import services as monitoring
 
 MEMBERS_SHOWN = 60  # the cluster page lists this many members; the directory, filtered by cluster, lists them all
 
@@ -99,7 +98,7 @@ def network_detail(request, slug):
     clusters = _clusters_with_counts().filter(networks=network)
     return render(request, "core/network_detail.html", {
         "network": network, "clusters": clusters,
-        "can_compare": request.user.is_authenticated and monitoring.can_compare(viewer_for(request.user), network)})
+        "can_compare": request.user.is_authenticated and viewer_for(request.user).can_compare(network)})
 
 
 @login_required

@@ -24,13 +24,14 @@ def _amount(label, **extra) -> forms.DecimalField:
 
 class TargetsForm(BootstrapFormMixin, forms.Form):
     """One optional field per indicator (named by its code), filled with the year's targets; emptied, a target is
-    removed. Figures entered by staff have targets for the whole cluster only, not per value chain."""
+    removed. Figures entered by staff and the collaboration network's have targets for the whole cluster only, not
+    per value chain."""
 
     def __init__(self, *args, targets: dict[str, float], value_chain=None, **kwargs):
         super().__init__(*args, initial={code: _plain(value) for code, value in targets.items()}, **kwargs)
         self.targets = targets
         for indicator in kpis.CATALOGUE:
-            if indicator.manual and value_chain is not None:
+            if indicator.whole_cluster and value_chain is not None:
                 continue
             field = _amount(LABELS[indicator.code], required=False)
             field.widget.attrs["class"] = "form-control"  # added after the mixin styled the declared fields

@@ -21,8 +21,18 @@ Counting rules (the tests count them by hand on a fixture):
 - Satisfaction: the answers to the member-satisfaction surveys of the year (each survey says which year it
   measures). Satisfied: the share of answers rating the cluster 4 or 5 out of 5; the score is the mean rating; the
   response rate is answers over members invited.
+- The collaboration network of the year (`NetworkFigures`, from network.services.figures_by_year): the network the
+  Network page measures for the calendar year and every kind of tie. Its organisations are the cluster's members at
+  some time in the year (a member who left in March counts, like one who joined in November) and every
+  organisation tied to one of them in the year, members of other clusters and foreign partners included: two
+  organisations are tied when they shared a project of the cluster's portfolio that counts in the year, an event of
+  the cluster held in the year (confirmed registrations) or a B2B meeting held in it. Density: the ties (pairs of
+  organisations tied at least once) over the pairs possible, 2 E / (N (N − 1)), in per cent with two decimals.
+  Cross-border ties: the ties between organisations of two different countries; their share is of the ties whose
+  two organisations have a country. Members without a tie: the members of the year tied to nobody in it.
 - With a value chain: members of that chain only; events and meetings with one of them, counted by their
-  registrations and organisations from the chain; projects of that chain.
+  registrations and organisations from the chain; projects of that chain. The figures staff enter and the
+  collaboration network's are for the whole cluster only (`whole_cluster`): none for a value chain.
 """
 
 from __future__ import annotations
@@ -39,11 +49,12 @@ LEVEL = "level"  # a level or a share: compared as it stands
 @dataclass(frozen=True)
 class Indicator:
     code: str
-    area: str  # members, activity, projects, international, satisfaction, resources
+    area: str  # members, activity, projects, international, network, satisfaction, resources
     unit: str  # count, percent, eur, fte, score (1 to 5)
     nature: str = FLOW
     higher_is_better: bool = True
     manual: bool = False  # entered by staff with evidence, not computed
+    whole_cluster: bool = False  # for the whole cluster only: no value, nor target, for a value chain
 
 
 CATALOGUE: tuple[Indicator, ...] = (
@@ -67,12 +78,16 @@ CATALOGUE: tuple[Indicator, ...] = (
     Indicator("international_partners", "international", "count"),
     Indicator("partner_countries", "international", "count"),
     Indicator("cluster_collaborations", "international", "count"),
+    Indicator("network_density", "network", "percent", LEVEL, whole_cluster=True),
+    Indicator("cross_border_ties", "network", "count", whole_cluster=True),
+    Indicator("cross_border_share", "network", "percent", LEVEL, whole_cluster=True),
+    Indicator("isolated_members", "network", "count", LEVEL, higher_is_better=False, whole_cluster=True),
     Indicator("satisfaction", "satisfaction", "percent", LEVEL),
     Indicator("satisfaction_score", "satisfaction", "score", LEVEL),
     Indicator("survey_response_rate", "satisfaction", "percent", LEVEL),
-    Indicator("staff_fte", "resources", "fte", LEVEL, manual=True),
-    Indicator("budget", "resources", "eur", LEVEL, manual=True),
-    Indicator("media_coverage", "resources", "count", manual=True),
+    Indicator("staff_fte", "resources", "fte", LEVEL, manual=True, whole_cluster=True),
+    Indicator("budget", "resources", "eur", LEVEL, manual=True, whole_cluster=True),
+    Indicator("media_coverage", "resources", "count", manual=True, whole_cluster=True),
 )
 BY_CODE = {indicator.code: indicator for indicator in CATALOGUE}
 BREAKDOWNS = ("members_by_kind", "members_by_helix", "members_by_country")
@@ -132,6 +147,18 @@ class SurveyAnswer:
     overall: int  # 1 (very dissatisfied) to 5 (very satisfied)
 
 
+@dataclass(frozen=True)
+class NetworkFigures:
+    """The collaboration network of a year (see the counting rules)."""
+
+    organisations: int
+    ties: int
+    density: float  # 0 to 1
+    cross_border_ties: int
+    cross_border_share: float | None  # 0 to 1; None when no tie has a country at both ends
+    isolated_members: int
+
+
 @dataclass
 class Facts:
     """What the engine needs of one cluster, for every year it is asked about."""
@@ -145,6 +172,7 @@ class Facts:
     manual: dict[tuple[str, int], Decimal] = field(default_factory=dict)  # (code, year) -> value entered
     survey_answers: list[SurveyAnswer] = field(default_factory=list)
     survey_invited: dict[int, set[int]] = field(default_factory=dict)  # year -> organisations invited
+    network: dict[int, NetworkFigures] = field(default_factory=dict)  # year -> its figures, for the years asked
 
 
 @dataclass
@@ -230,6 +258,14 @@ def compute(facts: Facts, year: int, value_chain: int | None = None) -> Result:
         "survey_response_rate": _share(len({a.organisation for a in answers if a.organisation in invited}),
                                        len(invited)),
     }
+    network = facts.network.get(year) if value_chain is None else None
+    values.update({
+        "network_density": round(100 * network.density, 2) if network else None,
+        "cross_border_ties": network.cross_border_ties if network else None,
+        "cross_border_share": round(100 * network.cross_border_share, 1)
+        if network and network.cross_border_share is not None else None,
+        "isolated_members": network.isolated_members if network else None,
+    })
     for indicator in CATALOGUE:
         if indicator.manual:
             entered = facts.manual.get((indicator.code, year)) if value_chain is None else None

@@ -43,7 +43,7 @@ MILLION = 1_000_000  # funding charts count in millions, so that their labels st
 
 # How a number of each kind is shown: decimals in the PDF, number format in the XLSX.
 DECIMALS = {"count": 0, "percent": 1, "eur": 0, "fte": 1, "score": 2}
-NUMBER_FORMATS = {"count": "#,##0", "percent": "0.0", "eur": "#,##0", "fte": "0.0", "score": "0.00"}
+NUMBER_FORMATS = {"count": "#,##0", "percent": "0.0#", "eur": "#,##0", "fte": "0.0", "score": "0.00"}
 NUMERIC = frozenset(NUMBER_FORMATS) | {"unit"}
 
 
@@ -238,6 +238,8 @@ def format_number(value, kind: str) -> str:
     decimals = DECIMALS.get(kind, 0)
     if kind == "count" and not float(value).is_integer():
         decimals = 1
+    if kind == "percent" and round(value, 1) != value:  # a network's density has two decimals
+        decimals = 2
     return formats.number_format(round(value, decimals), decimals, use_l10n=True, force_grouping=True)
 
 

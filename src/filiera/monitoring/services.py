@@ -1,14 +1,25 @@
 """The monitoring use cases: gather a cluster's facts from live data, compute its indicators (monitoring.kpis) for a
 year and a value chain with their targets, status and trend, the series behind the dashboard's charts, a network's
-clusters side by side, and the targets and figures staff enter."""
+clusters side by side, and the targets and figures staff enter.
+
+The collaboration network's figures of a year (network.services.figures_by_year) cost a reading of every tie of the
+year — a hundred thousand pairs and more in a cluster of thousands of members — so they are cached (Django's cache)
+per cluster and year, under a key that carries a digest of the facts they are counted from: the cluster's
+memberships and the organisations of each of the year's events, meetings and projects (_network_keys). A change to
+any of them changes the key, and the figures are counted again at the next reading: they are never older than the
+rest of the dashboard. Only the organisations' countries (not in the facts) may be up to NETWORK_CACHE_SECONDS
+old."""
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +31,7 @@ from filiera.directory.models import HELIX_OF_KIND, Helix, Membership
 from filiera.events.services import events_held, meetings_held
 from filiera.monitoring import kpis
 from filiera.monitoring.models import ManualFigure, SurveyInvitation, SurveyResponse, Target
+from filiera.network.services import figures_by_year
 from filiera.projects.models import Partner
 from filiera.projects.services import counting_day, member_ids, portfolio, project_value_chains
 
@@ -44,6 +56,10 @@ LABELS = {
     "international_partners": _("International partners"),
     "partner_countries": _("Partner countries"),
     "cluster_collaborations": _("Cluster-to-cluster collaborations"),
+    "network_density": _("Network density"),
+    "cross_border_ties": _("Cross-border ties"),
+    "cross_border_share": _("Share of cross-border ties"),
+    "isolated_members": _("Members without a tie"),
     "satisfaction": _("Members satisfied"),
     "satisfaction_score": _("Satisfaction score (1 to 5)"),
     "survey_response_rate": _("Survey response rate"),
@@ -53,12 +69,14 @@ LABELS = {
 }
 AREAS = {
     "members": _("Members"), "activity": _("Events and meetings"), "projects": _("Projects and funding"),
-    "international": _("International"), "satisfaction": _("Members' satisfaction"),
+    "international": _("International"), "network": _("Collaboration network"),
+    "satisfaction": _("Members' satisfaction"),
     "resources": _("Resources (entered by staff)"),
 }
 STATUS_LABELS = {kpis.MET: _("met"), kpis.ON_TRACK: _("on track"), kpis.AT_RISK: _("at risk"),
                  kpis.MISSED: _("missed")}
 HISTORY_YEARS = 5
+NETWORK_CACHE_SECONDS = 24 * 3600
 
 
 # --- facts from live data ----------------------------------------------------------------------------------------
@@ -129,6 +147,50 @@ def facts_of(cluster: Cluster, today: datetime.date | None = None) -> kpis.Facts
                       manual=manual, survey_answers=answers, survey_invited=dict(invited))
 
 
+def _network_keys(cluster: Cluster, facts: kpis.Facts, years: list[int]) -> dict[int, str]:
+    """The cache key of each year's network figures: the cluster, the year and a digest of the facts they are
+    counted from — the cluster's memberships (of every year: a change to one counts every year again, which is
+    rare, and spares each dashboard a pass per year) and the organisations of the year's events, meetings and
+    projects —, in one pass over the facts (a few milliseconds for 2,000 members: bench/dashboard.py). The facts
+    keep the database's order, so the same facts make the same digest."""
+    members = array("q")
+    for m in facts.members:
+        members.extend((m.organisation, m.joined_on.toordinal(), m.ended_on.toordinal() if m.ended_on else 0))
+    numbers = {year: array("q") for year in years}
+    for marker, groups in ((-1, ((e.day, e.registrations) for e in facts.events)),
+                           (-2, ((m.day, m.organisations) for m in facts.meetings)),
+                           (-3, ((p.day, p.partners) for p in facts.projects if p.day is not None))):
+        for day, group in groups:
+            digits = numbers.get(day.year)
+            if digits is not None:
+                digits.append(marker)
+                digits.extend([organisation or 0 for organisation in group])  # 0: a visitor without one
+    digest = hashlib.blake2b(members.tobytes(), digest_size=16)
+    keys = {}
+    for year, digits in numbers.items():
+        year_digest = digest.copy()
+        year_digest.update(digits.tobytes())
+        keys[year] = f"filiera:kpis:network:{cluster.pk}:{year}:{year_digest.hexdigest()}"
+    return keys
+
+
+def add_network_figures(cluster: Cluster, facts: kpis.Facts, years, today: datetime.date | None = None) -> None:
+    """Put the collaboration network's figures of `years` in the facts (from the cache, or counted once for all the
+    years missing from it); the facts must be the cluster's of `today` (facts_of)."""
+    keys = _network_keys(cluster, facts, [year for year in sorted(set(years)) if year not in facts.network])
+    cached = cache.get_many(keys.values())
+    missing = [year for year, key in keys.items() if key not in cached]
+    counted = {}
+    for year, found in figures_by_year(cluster, missing, today).items():
+        counted[keys[year]] = kpis.NetworkFigures(
+            organisations=found.nodes, ties=found.edges, density=found.density,
+            cross_border_ties=found.cross_border_ties, cross_border_share=found.cross_border_share,
+            isolated_members=found.isolated_members)
+    if counted:
+        cache.set_many(counted, NETWORK_CACHE_SECONDS)
+    facts.network.update({year: counted[key] if key in counted else cached[key] for year, key in keys.items()})
+
+
 # --- the dashboard -----------------------------------------------------------------------------------------------
 
 
@@ -179,12 +241,14 @@ def dashboard(cluster: Cluster, year: int, value_chain: ValueChain | None = None
     facts = facts or facts_of(cluster, today)
     chain = value_chain.pk if value_chain else None
     years = list(range(year - HISTORY_YEARS + 1, year + 1))
+    if chain is None:
+        add_network_figures(cluster, facts, years, today)
     results = {y: kpis.compute(facts, y, chain) for y in years}
     current, previous = results[year], results[year - 1]
     targets = targets_of(cluster, year, value_chain)
     rows = []
     for indicator in kpis.CATALOGUE:
-        if indicator.manual and value_chain is not None:
+        if indicator.whole_cluster and value_chain is not None:
             continue
         value = current.values[indicator.code]
         rows.append(Row(indicator=indicator, label=str(LABELS[indicator.code]), value=value,
@@ -214,16 +278,14 @@ def network_comparison(network: Network, year: int, today: datetime.date | None 
                        ) -> tuple[list[Cluster], list[tuple[kpis.Indicator, str, list[float | None]]]]:
     """A network's clusters side by side: each indicator's value in each cluster."""
     clusters = list(network.clusters.order_by("name"))
-    results = [kpis.compute(facts_of(cluster, today), year) for cluster in clusters]
+    results = []
+    for cluster in clusters:
+        facts = facts_of(cluster, today)
+        add_network_figures(cluster, facts, [year], today)
+        results.append(kpis.compute(facts, year))
     rows = [(indicator, str(LABELS[indicator.code]), [result.values[indicator.code] for result in results])
             for indicator in kpis.CATALOGUE]
     return clusters, rows
-
-
-def can_compare(viewer: Viewer, network: Network) -> bool:
-    """The network's coordinator (an observer of all its clusters) and platform admins."""
-    cluster_ids = set(network.clusters.values_list("pk", flat=True))
-    return viewer.is_admin or (bool(cluster_ids) and cluster_ids <= viewer.observed_cluster_ids)
 
 
 # --- targets and figures entered by staff --------------------------------------------------------------------------
@@ -277,8 +339,8 @@ def set_targets(viewer: Viewer, cluster: Cluster, year: int, values: dict[str, D
         if indicator is None:
             errors[code] = [_("“%(code)s” is not an indicator.") % {"code": code}]
             continue
-        if indicator.manual and value_chain is not None:
-            errors[code] = [_("This figure is entered for the whole cluster, not for a value chain.")]
+        if indicator.whole_cluster and value_chain is not None:
+            errors[code] = [_("This indicator is for the whole cluster only, not for a value chain.")]
             continue
         if (None if value is None else float(value)) == current.get(code):
             continue

@@ -43,8 +43,8 @@ NETWORK_YEARS = 10  # the network page offers this many past years
 
 
 def _number(value: float, decimals: int | None = None) -> str:
-    if decimals is None:
-        decimals = 0 if float(value).is_integer() else 1
+    if decimals is None:  # as many as it has, up to two (a network's density has two, a share one)
+        decimals = 0 if float(value).is_integer() else 1 if round(value, 1) == value else 2
     return number_format(value, decimals, force_grouping=True)
 
 
@@ -252,7 +252,7 @@ def network(request, network_slug: str):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     network = get_object_or_404(Network, slug=network_slug)
-    if not services.can_compare(viewer_for(request.user), network):
+    if not viewer_for(request.user).can_compare(network):
         raise Http404("No such page.")
     today = timezone.localdate()
     year = _year(request.GET.get("year"), today.year)

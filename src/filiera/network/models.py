@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 class Analysis(models.Model):
     """The measures of a cluster's (or a network's) collaboration network for a time window and kinds of tie, with
-    the graph the viewer draws. Computed by a task (network.tasks); the page shows the latest one."""
+    the graph the viewer draws. Computed by a task (network.tasks); the page shows the latest one from its summary,
+    and reads the graph (`result`, tens of megabytes for a network of tens of thousands of organisations) only to
+    draw it whole, one community of it, or to export it."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -32,6 +34,9 @@ class Analysis(models.Model):
     seconds = models.FloatField(null=True, blank=True)
     result = models.JSONField(default=dict, blank=True,
                               help_text="measures, suggestions and the graph (nodes and ties) as computed")
+    summary = models.JSONField(default=dict, blank=True,
+                               help_text="what the page reads, a few kilobytes whatever the network's size "
+                                         "(network.services.summary_of)")
     error = models.TextField(blank=True)
 
     class Meta:
@@ -47,3 +52,22 @@ class Analysis(models.Model):
     @property
     def kind_list(self) -> list[str]:
         return [kind for kind in self.kinds.split(",") if kind]
+
+
+class Community(models.Model):
+    """One community of an analysis's graph (of two organisations or more): its organisations and the ties among
+    them, as in the analysis's result, kept apart so that the viewer draws one community without reading the whole
+    graph."""
+
+    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="communities")
+    number = models.PositiveIntegerField(help_text="the engine's: by size, the largest first (0)")
+    graph = models.JSONField(default=dict, help_text="nodes and ties, as in the analysis's result")
+
+    class Meta:
+        ordering = ["analysis", "number"]
+        verbose_name = _("community of a network analysis")
+        verbose_name_plural = _("communities of network analyses")
+        constraints = [models.UniqueConstraint(fields=["analysis", "number"], name="one_community_per_number")]
+
+    def __str__(self) -> str:
+        return f"{self.analysis} #{self.number}"

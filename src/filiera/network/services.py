@@ -34,13 +34,16 @@ from filiera.core.models import Cluster, Network
 from filiera.directory.models import HELIX_OF_KIND, Helix, Membership, Organisation
 from filiera.events.models import FollowUp
 from filiera.events.services import events_held, meetings_held
-from filiera.monitoring.services import can_compare
 from filiera.network import engine
-from filiera.network.models import Analysis
+from filiera.network.models import Analysis, Community
 from filiera.projects.models import Partner
 from filiera.projects.services import counting_day, portfolio
 
 SUGGESTIONS = 20  # missing links kept with an analysis
+LISTED = 10  # brokers and bridging organisations kept in an analysis's summary (the page lists them)
+SHARED_LISTED = 5  # shared partners of a suggested link named in the summary (two big members share hundreds)
+COMMUNITIES_DRAWN = 200  # the largest communities of the summary's view from afar (communities)
+IDS_CHUNK = 5_000  # organisation ids a query is asked about at once (SQLite takes at most 32,766 parameters)
 EXPORT_FORMATS = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml", "csv": "application/zip"}
 EXTENSIONS = {"graphml": "graphml", "gexf": "gexf", "csv": "zip"}
 
@@ -150,17 +153,39 @@ def collaboration(scope: Scope, today: datetime.date | None = None) -> Collabora
     return Collaboration(scope=scope, nodes=nodes_of(members | touched, clusters_of), ties=ties, members=members)
 
 
+def figures_by_year(cluster: Cluster, years: Iterable[int], today: datetime.date | None = None
+                    ) -> dict[int, engine.Figures]:
+    """The figures of the cluster's collaboration network in each of `years` (engine.figures): the network the page
+    measures for the calendar year and every kind of tie — the members at some time in the year and everyone tied
+    to them in it —, counted without measuring it, from one reading of the ties of all the years (for the KPIs)."""
+    years = sorted(set(years))
+    if not years:
+        return {}
+    ties = ties_of(Scope.of(cluster, datetime.date(years[0], 1, 1), datetime.date(years[-1], 12, 31)), today)
+    by_year: dict[int | None, list[engine.Tie]] = defaultdict(list)
+    for tie in ties:
+        by_year[tie.day.year if tie.day else None].append(tie)
+    members = {year: set(_members(Scope.of(cluster, datetime.date(year, 1, 1), datetime.date(year, 12, 31))))
+               for year in years}
+    ids = sorted(set().union(*members.values()) | {tie.a for tie in ties} | {tie.b for tie in ties})
+    countries = {}
+    for i in range(0, len(ids), IDS_CHUNK):
+        countries.update(Organisation.objects.filter(pk__in=ids[i:i + IDS_CHUNK]).values_list("pk", "country"))
+    return {year: engine.figures(by_year[year] + by_year[None], countries, members[year],
+                                 start=datetime.date(year, 1, 1), end=datetime.date(year, 12, 31))
+            for year in years}
+
+
 # --- analyses: computed in a task, kept, read by the page and the API -----------------------------------------------
 
 FRESH_FOR = datetime.timedelta(hours=24)  # a finished analysis of the same question is reused this long
-PROFILES_CHUNK = 5_000  # organisation ids a visibility query is asked about at once
 
 
 def can_read(viewer: Viewer, what: Cluster | Network) -> bool:
     """A cluster's network: its staff and observers; a network's: its coordinator and platform admins."""
     if isinstance(what, Cluster):
         return viewer.can_read_dashboard(what)
-    return can_compare(viewer, what)
+    return viewer.can_compare(what)
 
 
 def _question(what: Cluster | Network, start, end, kinds: Iterable[str] | None) -> dict:
@@ -180,8 +205,9 @@ def _question(what: Cluster | Network, start, end, kinds: Iterable[str] | None) 
 def latest(what: Cluster | Network, start=None, end=None, kinds: Iterable[str] | None = None, *,
            done: bool = False) -> Analysis | None:
     """The newest analysis of this question (finished or not; `done`: the newest finished one, which a page shows
-    while a newer one is being computed)."""
-    analyses = Analysis.objects.filter(**_question(what, start, end, kinds))
+    while a newer one is being computed), without its graph: `result` is read when asked for (the summary is what
+    a page needs)."""
+    analyses = Analysis.objects.filter(**_question(what, start, end, kinds)).defer("result")
     if done:
         analyses = analyses.filter(status=Analysis.Status.DONE)
     return analyses.order_by("-requested_at").first()
@@ -195,7 +221,7 @@ def request_analysis(viewer: Viewer, what: Cluster | Network, start=None, end=No
         raise PermissionDenied
     question = _question(what, start, end, kinds)
     if not force:
-        recent = Analysis.objects.filter(**question).order_by("-requested_at").first()
+        recent = Analysis.objects.filter(**question).defer("result").order_by("-requested_at").first()
         if recent is not None and (recent.status == Analysis.Status.QUEUED or (
                 recent.status == Analysis.Status.DONE and recent.computed_at >= timezone.now() - FRESH_FOR)):
             return recent
@@ -207,8 +233,7 @@ def request_analysis(viewer: Viewer, what: Cluster | Network, start=None, end=No
 
 
 def compute(analysis: Analysis, today: datetime.date | None = None) -> Analysis:
-    """Measure the network the analysis asks about and keep the result: the graph-level measures, each
-    organisation's measures with the graph to draw, and the missing links worth making between members."""
+    """Measure the network the analysis asks about and keep the result (result_of) and its summary (summary_of)."""
     started = time.perf_counter()
     what = analysis.cluster or analysis.network
     try:
@@ -220,51 +245,125 @@ def compute(analysis: Analysis, today: datetime.date | None = None) -> Analysis:
         analysis.status, analysis.error = Analysis.Status.FAILED, f"{type(exc).__name__}: {exc}"
         analysis.save(update_fields=["status", "error"])
         raise
-    summary = measures.as_dict()
-    by_id = {node["id"]: node for node in summary.pop("nodes")}
-    nodes = []
-    for node in found.nodes:
-        values = by_id.get(node.id, {})
-        nodes.append({"id": node.id, "name": node.name, "kind": node.kind, "helix": node.helix,
-                      "country": node.country, "clusters": sorted(node.clusters), "member": node.id in found.members,
-                      **{key: values.get(key) for key in ("degree", "strength", "betweenness", "community",
-                                                          "brokerage")}})
-    ties = [[a, b, round(data["weight"], 4), data["ties"]] for a, b, data in graph.edges(data=True)]
-    analysis.result = {"measures": summary, "nodes": nodes, "ties": ties,
-                       "suggestions": [s.as_dict() for s in suggestions]}
+    analysis.result = result_of(found.nodes, found.members, graph, measures, suggestions)
+    analysis.summary = summary_of(analysis.result)
     analysis.status, analysis.error = Analysis.Status.DONE, ""
     analysis.computed_at, analysis.seconds = timezone.now(), round(time.perf_counter() - started, 3)
-    analysis.save()
+    with transaction.atomic():
+        analysis.save()
+        Community.objects.bulk_create([Community(analysis=analysis, number=number, graph=part)
+                                       for number, part in community_graphs(analysis.result).items()],
+                                      batch_size=500)
     return analysis
 
 
-def profiles_for(viewer: Viewer, analysis: Analysis, among: Iterable[int] | None = None) -> dict[int, tuple[str, str]]:
-    """The names the viewer may read of the analysis's organisations (or of those `among` them), with the slug of
-    each one's profile: those it sees in the directory (the cluster's members for its staff and observers); the
-    others are shown without a name. The ids are asked in chunks: SQLite takes at most 32,766 parameters a query,
-    and a network has more organisations."""
-    names = {node["id"]: node["name"] for node in analysis.result.get("nodes", [])}
-    ids = list(names) if among is None else sorted(set(among) & names.keys())
+def result_of(nodes: Iterable[engine.Node], members: set[int], graph, measures: engine.Measures,
+              suggestions: Iterable[engine.Suggestion]) -> dict:
+    """What an analysis keeps (`Analysis.result`): the graph-level measures, each organisation with its measures,
+    the ties (the graph to draw and to export) and the missing links worth making between members."""
+    summary = measures.as_dict()
+    by_id = {node["id"]: node for node in summary.pop("nodes")}
+    rows = []
+    for node in nodes:
+        values = by_id.get(node.id, {})
+        rows.append({"id": node.id, "name": node.name, "kind": node.kind, "helix": node.helix,
+                     "country": node.country, "clusters": sorted(node.clusters), "member": node.id in members,
+                     **{key: values.get(key) for key in ("degree", "strength", "betweenness", "community",
+                                                         "brokerage")}})
+    ties = [[a, b, round(data["weight"], 4), data["ties"]] for a, b, data in graph.edges(data=True)]
+    return {"measures": summary, "nodes": rows, "ties": ties, "suggestions": [s.as_dict() for s in suggestions]}
+
+
+def summary_of(result: dict) -> dict:
+    """What a page reads of an analysis (`Analysis.summary`), a few kilobytes whatever the network's size: the
+    graph-level measures (with the first LISTED bridging organisations, and their number), the LISTED brokers (the
+    highest betweenness above 0), the suggestions (each with SHARED_LISTED of its shared partners, those with the
+    fewest partners, who weigh most in its score, and their number), the name and helix of every organisation these
+    name, the
+    clusters, countries, kinds and helices present (the page's filters), and the network seen from afar by its
+    COMMUNITIES_DRAWN largest communities (communities)."""
+    measures = dict(result["measures"])
+    bridging = measures["bridging_organisations"]
+    measures["bridging_organisations"], measures["bridging_count"] = bridging[:LISTED], len(bridging)
+    nodes = result["nodes"]
+    brokers = sorted((node for node in nodes if node["betweenness"]),
+                     key=lambda node: (-node["betweenness"], node["id"]))[:LISTED]
+    degree = {node["id"]: node["degree"] for node in nodes}
+    suggestions = [{**s, "shared_count": len(s["shared_partners"]),
+                    "shared_partners": sorted(s["shared_partners"], key=lambda pk: (degree[pk], pk))[:SHARED_LISTED]}
+                   for s in result["suggestions"]]
+    named = {*measures["isolated_members"], *(node["id"] for node in brokers),
+             *(b["id"] for b in measures["bridging_organisations"]),
+             *(pk for s in suggestions for pk in (s["a"], s["b"], *s["shared_partners"]))}
+    clusters = {c for node in nodes for c in node["clusters"]}
+    for bridge in measures["cluster_bridges"]:
+        clusters.update(bridge["clusters"])
+    for b in measures["bridging_organisations"]:
+        clusters.update(b["clusters"], b["reaches"])
+    return {
+        "measures": measures,
+        "brokers": [{key: node[key] for key in ("id", "degree", "betweenness", "brokerage")} for node in brokers],
+        "suggestions": suggestions,
+        "organisations": [{"id": node["id"], "name": node["name"], "helix": node["helix"]} for node in nodes
+                          if node["id"] in named],
+        "clusters": sorted(clusters),
+        "countries": sorted({node["country"] for node in nodes if node["country"]}),
+        "kinds": sorted({node["kind"] for node in nodes}),
+        "helices": sorted({node["helix"] for node in nodes}),
+        "communities": communities(result, COMMUNITIES_DRAWN),
+    }
+
+
+def community_graphs(result: dict) -> dict[int, dict]:
+    """Each community of two organisations or more of an analysis's result: its organisations and the ties among
+    them ({"nodes", "ties"}, as in the result), by number (`Community`)."""
+    parts: dict[int, dict] = defaultdict(lambda: {"nodes": [], "ties": []})
+    community_of = {}
+    for node in result["nodes"]:
+        community_of[node["id"]] = node["community"]
+        parts[node["community"]]["nodes"].append(node)
+    for tie in result["ties"]:
+        number = community_of[tie[0]]
+        if community_of[tie[1]] == number:
+            parts[number]["ties"].append(tie)
+    return {number: part for number, part in sorted(parts.items()) if len(part["nodes"]) > 1}
+
+
+def profiles_for(viewer: Viewer, names: dict[int, str]) -> dict[int, tuple[str, str]]:
+    """Of these organisations (id -> name), the names the viewer may read, with the slug of each one's profile:
+    those it sees in the directory (the cluster's members for its staff and observers); the others are shown
+    without a name. The ids are asked in chunks: SQLite takes at most 32,766 parameters a query, and a network has
+    more organisations."""
+    ids = sorted(names)
     profiles = {}
-    for i in range(0, len(ids), PROFILES_CHUNK):
-        for pk, slug in viewer.visible_organisations_among(ids[i:i + PROFILES_CHUNK]).values_list("pk", "slug"):
+    for i in range(0, len(ids), IDS_CHUNK):
+        for pk, slug in viewer.visible_organisations_among(ids[i:i + IDS_CHUNK]).values_list("pk", "slug"):
             profiles[pk] = (names[pk], slug)
     return profiles
 
 
 def names_for(viewer: Viewer, analysis: Analysis) -> dict[int, str]:
     """The names the viewer may read of the analysis's organisations (profiles_for without the slugs)."""
-    return {pk: name for pk, (name, _slug) in profiles_for(viewer, analysis).items()}
+    names = {node["id"]: node["name"] for node in analysis.result.get("nodes", [])}
+    return {pk: name for pk, (name, _slug) in profiles_for(viewer, names).items()}
 
 
-def readable(analysis: Analysis, profiles: dict[int, tuple[str, str]], community: int | None = None) -> dict:
-    """The analysis's graph as a viewer may read it: its organisations (all, or those of one community) with the
-    names and slugs of `profiles` (profiles_for) and "" for the others, and the ties among them."""
-    nodes = []
-    for node in analysis.result.get("nodes", []):
-        if community is None or node["community"] == community:
-            name, slug = profiles.get(node["id"], ("", ""))
-            nodes.append({**node, "name": name, "slug": slug})
+def _named(viewer: Viewer, nodes: list[dict]) -> list[dict]:
+    """The organisations with the names and slugs the viewer may read (profiles_for), "" for the others."""
+    profiles = profiles_for(viewer, {node["id"]: node["name"] for node in nodes})
+    named = []
+    for node in nodes:
+        name, slug = profiles.get(node["id"], ("", ""))
+        named.append({**node, "name": name, "slug": slug})
+    return named
+
+
+def readable(viewer: Viewer, analysis: Analysis, community: int | None = None) -> dict:
+    """The analysis's graph as the viewer may read it: its organisations (all, or those of one community) with the
+    names and slugs the viewer may read and "" for the others, and the ties among them. The whole graph is read:
+    for one community of a large network, community_readable is fast."""
+    nodes = _named(viewer, [node for node in analysis.result.get("nodes", [])
+                            if community is None or node["community"] == community])
     ties = analysis.result.get("ties", [])
     if community is not None:
         ids = {node["id"] for node in nodes}
@@ -272,12 +371,21 @@ def readable(analysis: Analysis, profiles: dict[int, tuple[str, str]], community
     return {"nodes": nodes, "ties": ties}
 
 
-def communities(analysis: Analysis, top: int) -> dict:
-    """The analysis's graph seen from afar, for networks too large to draw whole: one node per community of two
-    organisations or more (the `top` largest), with its organisations, members and the ties within, and one edge
-    between two communities summing the ties between their organisations. `left_out`: the organisations of the
-    communities not drawn (smaller ones, and those without ties)."""
-    result = analysis.result
+def community_readable(viewer: Viewer, analysis: Analysis, number: int) -> dict | None:
+    """One community of two organisations or more of a finished analysis as the viewer may read it (readable),
+    from its own row: what the viewer draws when asked, without reading the rest of the graph. None when the
+    analysis has no such community."""
+    part = analysis.communities.filter(number=number).first()
+    if part is None:
+        return None
+    return {"nodes": _named(viewer, part.graph["nodes"]), "ties": part.graph["ties"]}
+
+
+def communities(result: dict, top: int) -> dict:
+    """An analysis's graph (its result) seen from afar, for networks too large to draw whole: one node per
+    community of two organisations or more (the `top` largest), with its organisations, members and the ties
+    within, and one edge between two communities summing the ties between their organisations. `left_out`: the
+    organisations of the communities not drawn (smaller ones, and those without ties)."""
     sizes = result.get("measures", {}).get("community_sizes", [])
     drawn = {c for c, size in enumerate(sizes[:top]) if size > 1}
     community_of = {node["id"]: node["community"] for node in result.get("nodes", [])}

@@ -3,10 +3,14 @@ observers) and of a network of clusters (/networks/<network>/collaboration/: its
 
 A page asks a question (a time window, the kinds of tie) and shows the latest analysis of it: its measures, the
 brokers, bridges and suggested links, the graph drawn in the browser by static/filiera/network-viewer.js from the
-data the page embeds with json_script, and the files (GraphML, GEXF, CSV). "Compute again" queues a new analysis
-for the task worker; everyone who reads the page may ask (an observer included: computing changes no data, and a
-funder or a coordinator reads the network at a date of its choosing). The names of the organisations the viewer
-does not see in the directory appear nowhere: not in the page, its data or the files."""
+data the page embeds with json_script, and the files (GraphML, GEXF, CSV). The page reads the analysis's summary
+(services.summary_of), and its graph (`result`) only when it is small enough to be drawn whole: a network of tens of
+thousands of organisations is drawn by its communities (in the summary), and the browser fetches one community's
+organisations from the API when asked, so that the page of the whole H2020 network is first painted in under a
+second (bench/network_viewer.py). "Compute again" queues a new analysis for the task worker; everyone who reads the
+page may ask (an observer included: computing changes no data, and a funder or a coordinator reads the network at a
+date of its choosing). The names of the organisations the viewer does not see in the directory appear nowhere: not
+in the page, its data or the files."""
 
 from __future__ import annotations
 
@@ -32,8 +36,6 @@ from filiera.network.forms import TIE_KINDS, QuestionForm
 from filiera.network.models import Analysis
 
 VIEWER_MAX_NODES = 1_500  # above, the viewer draws the communities, and one community's organisations on demand
-COMMUNITIES_DRAWN = 200  # the largest communities drawn in that view
-TOP = 10  # brokers and bridging organisations listed
 REFRESH_SECONDS = 5  # while an analysis is computed, the page reloads itself this often
 DIMENSIONS = {"helix": gettext_lazy("helices"), "country": gettext_lazy("countries"),
               "region": gettext_lazy("regions"), "cluster": gettext_lazy("clusters")}
@@ -70,27 +72,15 @@ def _query(question: dict) -> str:
 
 
 class Reader:
-    """An analysis's organisations and clusters by id. Organisations are named only where the viewer may read the
-    name, and only those the page shows: all of them when the graph is drawn whole, else those the page lists
-    (asking the directory about tens of thousands of organisations would cost the page a second)."""
+    """What the page says of an analysis, from its summary (services.summary_of): the organisations it lists,
+    named only where the viewer may read the name, and the clusters by id."""
 
     def __init__(self, viewer: Viewer, analysis: Analysis):
-        self.result = result = analysis.result
-        measures = result["measures"]
-        self.whole = len(result["nodes"]) <= VIEWER_MAX_NODES
-        self.nodes = {node["id"]: node for node in result["nodes"]}
-        self.brokers = sorted((node for node in result["nodes"] if node["betweenness"]),
-                              key=lambda node: (-node["betweenness"], node["id"]))[:TOP]
-        listed = {*measures["isolated_members"], *(node["id"] for node in self.brokers),
-                  *(b["id"] for b in measures["bridging_organisations"][:TOP]),
-                  *(pk for s in result["suggestions"] for pk in (s["a"], s["b"], *s["shared_partners"]))}
-        self.profiles = services.profiles_for(viewer, analysis, None if self.whole else listed)
-        cluster_ids = {c for node in result["nodes"] for c in node["clusters"]}
-        for bridge in measures["cluster_bridges"]:
-            cluster_ids.update(bridge["clusters"])
-        for bridging in measures["bridging_organisations"]:
-            cluster_ids.update(bridging["clusters"], bridging["reaches"])
-        self.clusters = {pk: str(cluster) for pk, cluster in Cluster.objects.in_bulk(cluster_ids).items()}
+        self.summary = summary = analysis.summary
+        self.whole = summary["measures"]["node_count"] <= VIEWER_MAX_NODES
+        self.organisations = {o["id"]: o for o in summary["organisations"]}
+        self.profiles = services.profiles_for(viewer, {pk: o["name"] for pk, o in self.organisations.items()})
+        self.clusters = {pk: str(cluster) for pk, cluster in Cluster.objects.in_bulk(summary["clusters"]).items()}
 
     def organisation(self, pk: int) -> dict:
         name, slug = self.profiles.get(pk, ("", ""))
@@ -104,29 +94,30 @@ def _brokers(reader: Reader) -> list[dict]:
     return [{"organisation": reader.organisation(node["id"]), "betweenness": _number(node["betweenness"], 3),
              "degree": node["degree"],
              "brokerage": ", ".join(f"{DIMENSIONS[dim]} {n}" for dim, n in node["brokerage"].items() if n)}
-            for node in reader.brokers]
+            for node in reader.summary["brokers"]]
 
 
 def _suggestions(reader: Reader) -> list[dict]:
-    suggestions = reader.result["suggestions"]
+    suggestions = reader.summary["suggestions"]
     concept_ids = {c for s in suggestions for c in s["complementary_concepts"]}
     concepts = {pk: concept.label for pk, concept in Concept.objects.in_bulk(concept_ids).items()}
     lines = []
     for suggestion in suggestions:
         reasons = []
-        if suggestion["shared_partners"]:
-            reasons.append({"text": ngettext("%(count)d shared partner", "%(count)d shared partners",
-                                             len(suggestion["shared_partners"]))
-                            % {"count": len(suggestion["shared_partners"])},
-                            "organisations": [reader.organisation(pk) for pk in suggestion["shared_partners"]]})
+        if suggestion["shared_count"]:
+            count, listed = suggestion["shared_count"], suggestion["shared_partners"]
+            reasons.append({"text": ngettext("%(count)d shared partner", "%(count)d shared partners", count)
+                            % {"count": count},
+                            "organisations": [reader.organisation(pk) for pk in listed],
+                            "more": count - len(listed)})
         if suggestion["complementary_concepts"]:
             labels = sorted(concepts.get(pk, "?") for pk in suggestion["complementary_concepts"])
             reasons.append({"text": _("Complementary competences: %(concepts)s") % {"concepts": ", ".join(labels)}})
         if suggestion["parts"].get("other_helix"):
             helices = dict(Helix.choices)
             reasons.append({"text": _("Different helices: %(a)s and %(b)s") % {
-                "a": helices.get(reader.nodes[suggestion["a"]]["helix"], "?"),
-                "b": helices.get(reader.nodes[suggestion["b"]]["helix"], "?")}})
+                "a": helices.get(reader.organisations[suggestion["a"]]["helix"], "?"),
+                "b": helices.get(reader.organisations[suggestion["b"]]["helix"], "?")}})
         lines.append({"a": reader.organisation(suggestion["a"]), "b": reader.organisation(suggestion["b"]),
                       "score": _number(suggestion["score"], 2), "reasons": reasons})
     return lines
@@ -134,7 +125,7 @@ def _suggestions(reader: Reader) -> list[dict]:
 
 def _findings(reader: Reader) -> dict:
     """The graph-level measures and the lists below the graph."""
-    measures = reader.result["measures"]
+    measures = reader.summary["measures"]
     figures = [
         ("node_count", _("Organisations"), number_format(measures["node_count"], 0, force_grouping=True)),
         ("edge_count", _("Ties"), number_format(measures["edge_count"], 0, force_grouping=True)),
@@ -151,21 +142,20 @@ def _findings(reader: Reader) -> dict:
                 "weight": _number(bridge["weight"], 2)} for bridge in measures["cluster_bridges"]]
     bridging = [{"organisation": reader.organisation(b["id"]), "clusters": reader.cluster_names(b["clusters"]),
                  "reaches": reader.cluster_names(b["reaches"]), "ties_across": b["ties_across"]}
-                for b in measures["bridging_organisations"][:TOP]]
+                for b in measures["bridging_organisations"]]
     return {"figures": figures, "isolated": isolated, "brokers": _brokers(reader), "bridges": bridges,
             "bridging": bridging, "suggestions": _suggestions(reader),
             "estimated": not measures["betweenness_method"]["exact"]}
 
 
-def _viewer_data(reader: Reader, analysis: Analysis, source: str) -> tuple[dict, dict]:
+def _viewer_data(reader: Reader, viewer: Viewer, analysis: Analysis, source: str) -> tuple[dict, dict]:
     """The graph the browser draws (whole, or its communities when too large) and the words it labels it with."""
-    nodes = reader.result["nodes"]
+    summary = reader.summary
     if reader.whole:
-        graph = {"mode": "full", **services.readable(analysis, reader.profiles)}
+        graph = {"mode": "full", **services.readable(viewer, analysis)}
     else:
-        graph = {"mode": "communities", **services.communities(analysis, COMMUNITIES_DRAWN), "source": source}
-    countries = {node["country"] for node in nodes if node["country"]}
-    kinds, helices = {node["kind"] for node in nodes}, {node["helix"] for node in nodes}
+        graph = {"mode": "communities", **summary["communities"], "source": source}
+    countries, kinds, helices = summary["countries"], set(summary["kinds"]), set(summary["helices"])
     labels = {
         "kinds": {code: str(label) for code, label in OrganisationKind.choices},
         "helices": {code: str(label) for code, label in Helix.choices},
@@ -217,7 +207,7 @@ def _page(request, what: Cluster | Network, viewer: Viewer, *, template: str, pa
     if shown is not None:
         reader = Reader(viewer, shown)
         query = _query(form.question())
-        data, filters = _viewer_data(reader, shown, source_url(shown))
+        data, filters = _viewer_data(reader, viewer, shown, source_url(shown))
         context.update(_findings(reader), data=data, filters=filters, aggregated=data["graph"]["mode"] != "full",
                        viewer_max_nodes=VIEWER_MAX_NODES,
                        downloads=[(label, export_url(file_format) + query) for file_format, label in
@@ -248,8 +238,10 @@ def _download(request, what: Cluster | Network, viewer: Viewer, file_format: str
 # --- a cluster's network, in its back office -----------------------------------------------------------------------
 
 
-def _api_analysis(kind: str, slug: str):
-    return lambda analysis: reverse(f"api:{kind}_network_analysis", kwargs={"slug": slug, "analysis_id": analysis.pk})
+def _api_communities(kind: str, slug: str):
+    """The API URL of the analysis's communities, to which the viewer adds a community's number."""
+    return lambda analysis: reverse(f"api:{kind}_network_community", kwargs={
+        "slug": slug, "analysis_id": analysis.pk, "number": 0}).removesuffix("0")
 
 
 @cluster_view(Role.OBSERVER)
@@ -258,7 +250,7 @@ def cluster_network(request):
     return _page(request, cluster, request.viewer, template="network/staff/network.html",
                  page_url=reverse("network_staff:network", args=[cluster.slug]),
                  export_url=lambda file_format: reverse("network_staff:export", args=[cluster.slug, file_format]),
-                 source_url=_api_analysis("cluster", cluster.slug))
+                 source_url=_api_communities("cluster", cluster.slug))
 
 
 @cluster_view(Role.OBSERVER)
@@ -284,7 +276,7 @@ def network_collaboration(request, network_slug: str):
     return _page(request, network, viewer, template="network/collaboration.html",
                  page_url=reverse("network_public:collaboration", args=[network.slug]),
                  export_url=lambda file_format: reverse("network_public:export", args=[network.slug, file_format]),
-                 source_url=_api_analysis("network", network.slug))
+                 source_url=_api_communities("network", network.slug))
 
 
 def network_export(request, network_slug: str, file_format: str):

@@ -33,10 +33,13 @@ READ_ERRORS = {400: ValidationErrorOut, 401: ErrorOut, 404: ErrorOut}
 class IndicatorOut(Schema):
     code: str
     label: str
-    area: str = Field(description="members, activity, projects, international, satisfaction or resources")
+    area: str = Field(description="members, activity, projects, international, network (the collaboration network "
+                                  "of the year), satisfaction or resources")
     unit: str = Field(description="count, percent, eur, fte or score (1 to 5)")
     higher_is_better: bool
     manual: bool = Field(description="Entered by staff with evidence, not computed")
+    whole_cluster: bool = Field(description="For the whole cluster only: left out for a value chain (the figures "
+                                            "staff enter and the collaboration network's)")
     value: float | None = Field(description="Null when unknown (no data, nothing entered, no answer)")
     previous: float | None = Field(description="The year before's value")
     trend: float | None = Field(description="value − previous")
@@ -142,7 +145,10 @@ def _targets(cluster: Cluster, year: int, chain: ValueChain | None, targets: dic
 def cluster_kpis(request, slug: str, year: int | None = None, value_chain: str | None = None):
     """The indicators of a year (default: the current one), for the whole cluster or one of its value chains (its
     slug), with the year before's value, the trend, the target and its status; the members' breakdowns; and each
-    indicator's series over the five years up to `year`. Its staff, observers and platform admins."""
+    indicator's series over the five years up to `year`. The collaboration network's indicators (network_density,
+    cross_border_ties, cross_border_share, isolated_members) count the network of the calendar year, every kind of
+    tie, as /clusters/{slug}/network does for that window; they are for the whole cluster only. Its staff,
+    observers and platform admins."""
     cluster = observed_cluster(signed_in_viewer(request), slug)
     year = _year(year)
     chain = _value_chain(cluster, value_chain)
@@ -151,7 +157,8 @@ def cluster_kpis(request, slug: str, year: int | None = None, value_chain: str |
         "cluster": cluster.slug, "year": year, "value_chain": chain.slug if chain else None,
         "indicators": [{"code": row.indicator.code, "label": row.label, "area": row.indicator.area,
                         "unit": row.indicator.unit, "higher_is_better": row.indicator.higher_is_better,
-                        "manual": row.indicator.manual, "value": row.value, "previous": row.previous,
+                        "manual": row.indicator.manual, "whole_cluster": row.indicator.whole_cluster,
+                        "value": row.value, "previous": row.previous,
                         "trend": row.trend, "target": row.target, "status": row.status} for row in board.rows],
         "breakdowns": board.breakdowns,
         "series": {"years": board.years, "values": board.series},
@@ -226,7 +233,7 @@ def network_kpis(request, slug: str, year: int | None = None):
     coordinator and platform admins; anyone else gets a 404."""
     current = signed_in_viewer(request)
     network = get_object_or_404(Network, slug=slug)
-    if not services.can_compare(current, network):
+    if not current.can_compare(network):
         raise Http404
     year = _year(year)
     clusters, rows = services.network_comparison(network, year)

@@ -6,7 +6,8 @@
      strength, betweenness, community, brokerage}], "ties": [[a, b, weight, {kind: count}]]}
      or, for a network too large to draw whole, {"mode": "communities", "communities": [{id, size, members,
      ties_within}], "ties": [[community, community, weight, {kind: count}]], "left_out": n, "source": the API URL
-     of the analysis}: "Draw its organisations" fetches `source?community=<id>`, which answers like a full graph.
+     of the analysis's communities}: "Draw its organisations" fetches `source` + the community's number, which
+     answers with its nodes and ties like a full graph.
    - data-labels: the words of the page's language (kinds, helices, countries, clusters, kinds of tie, brokerage
      dimensions, the profile URL with __slug__, the text for an organisation whose name the viewer may not read).
    An organisation without a name is one the viewer does not see in the directory: it is drawn, never named.
@@ -167,7 +168,7 @@
 
   Viewer.prototype.openCommunity = function (group) {
     var self = this;
-    var url = this.data.source + (this.data.source.indexOf("?") < 0 ? "?" : "&") + "community=" + group.id;
+    var url = this.data.source + group.id;
     this.shown.textContent = "…";
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
