@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 VOTES_PER_BALLOT = 3  # a participant's dots, as at a workshop: up to three themes, one vote each
 
@@ -35,7 +36,8 @@ class Challenge(models.Model):
     opens_on = models.DateField(_("opens on"), null=True, blank=True)
     closes_on = models.DateField(_("closes on"), null=True, blank=True,
                                  help_text=_("The last day solutions are taken"))
-    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.DRAFT)
+    stage = models.CharField(pgettext_lazy("challenge", "stage"), max_length=10, choices=Stage.choices,
+                             default=Stage.DRAFT)
     open_voting = models.BooleanField(_("visitors may vote"), default=True,
                                       help_text=_("Workshop participants vote without signing in, one ballot per "
                                                   "browser; otherwise only signed-in users vote"))

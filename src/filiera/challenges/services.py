@@ -108,10 +108,14 @@ def next_stages(challenge: Challenge) -> list[str]:
 
 def move(viewer: Viewer, challenge: Challenge, stage: str) -> Challenge:
     _require_manage(viewer, challenge)
-    if stage not in next_stages(challenge):
-        raise ValidationError(_("A challenge moves one stage at a time, from “%(from)s” to %(to)s.")
-                              % {"from": challenge.get_stage_display(),
-                                 "to": " or ".join(f"“{Challenge.Stage(s).label}”" for s in next_stages(challenge))})
+    allowed = next_stages(challenge)
+    if stage not in allowed:
+        labels = {"from": challenge.get_stage_display(), "to": Challenge.Stage(allowed[0]).label,
+                  "back": Challenge.Stage(allowed[-1]).label}
+        if len(allowed) == 2:
+            raise ValidationError(_("A challenge moves one stage at a time: from “%(from)s” to “%(to)s”, or back to "
+                                    "“%(back)s”.") % labels)
+        raise ValidationError(_("A challenge moves one stage at a time: from “%(from)s” to “%(to)s”.") % labels)
     if stage == Challenge.Stage.VOTING and not challenge.themes.exists():
         raise ValidationError(_("Group the needs into themes before the vote opens."))
     challenge.stage = stage
