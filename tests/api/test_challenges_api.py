@@ -132,6 +132,7 @@ def test_another_cluster_s_staff_get_404_on_a_draft_and_403_on_a_published_chall
               ("post", f"themes/{theme.pk}/split", {}),
               ("post", f"themes/{theme.pk}/merge", {"other_id": theme_of(need).pk}),
               ("post", f"themes/{theme.pk}/place", {"need_id": need.pk}),
+              ("post", f"needs/{need.pk}/ungroup", None),
               ("get", "priorities", None), ("post", "solutions/1/status", {"status": "shortlisted"}),
               ("get", f"themes/{theme.pk}/consortia", None),
               ("post", f"themes/{theme.pk}/activity", {"acronym": "X", "organisation_ids": []})]
@@ -229,6 +230,11 @@ def test_staff_run_a_challenge_from_the_draft_to_a_project_idea(as_token, staff,
     assert response.status_code == 200 and moved.pk in {n["id"] for n in response.json()["needs"]}
     assert len(response.json()["needs"]) == 4 and response.json()["label"] == "Diabetes far away"
     assert client.post(url(challenge, "themes", third, "place"), {"need_id": 999999}, **JSON).status_code == 400
+    response = client.post(url(challenge, "needs", moved.pk, "ungroup"), **JSON)
+    assert response.status_code == 200 and response.json()["theme"] is None
+    assert Need.objects.get(pk=moved.pk).theme is None
+    assert client.post(url(challenge, "needs", 999999, "ungroup"), **JSON).status_code == 404
+    client.post(url(challenge, "themes", third, "place"), {"need_id": moved.pk}, **JSON)
     assert client.post(url(challenge, "themes", 999999, "rename"), {"label": "x"}, **JSON).status_code == 404
 
     # The vote: the structure is settled, the priorities count the ballots.

@@ -445,6 +445,15 @@ def remove_need(request, challenge_id: int, need_id: int):
     return Status(204, None)
 
 
+@router.post("/challenges/{challenge_id}/needs/{need_id}/ungroup", response={200: ChallengeNeedOut, **ERRORS},
+             summary="Take a need out of every theme (staff)")
+def ungroup_need(request, challenge_id: int, need_id: int):
+    """The theme it left is labelled anew unless staff named it, and goes if it is left empty."""
+    current, challenge = _managed(request, challenge_id)
+    need = get_object_or_404(Need, pk=need_id, challenge=challenge)
+    return _need_out(services.place_need(current, need, None), staff=True)
+
+
 @router.post("/challenges/{challenge_id}/group", response={200: list[ChallengeThemeOut], **ERRORS},
              summary="Group the needs into themes (staff)")
 def group_needs(request, challenge_id: int, payload: GroupIn):
