@@ -376,3 +376,16 @@ def test_the_openapi_document_lists_the_challenges_routes(client):
             "/api/challenges/{challenge_id}/themes/{theme_id}/activity"} <= set(paths)
     assert set(paths["/api/challenges/{challenge_id}"]) == {"get", "patch"}
     assert set(paths["/api/challenges/{challenge_id}/solutions"]) == {"get", "post"}
+
+
+def test_staff_invite_the_suggested_members_through_the_api(as_token, answering, needs, staff, member, outsider,
+                                                            observer, mailoutbox, django_capture_on_commit_callbacks):
+    rebuild_index()
+    assert as_token(outsider).post(url(answering, "invitations")).status_code == 403
+    assert as_token(observer).post(url(answering, "invitations")).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_token(staff).post(url(answering, "invitations"))
+    assert response.status_code == 200
+    assert response.json() == {"organisations": 1, "people": 1, "already": 0, "unreached": []}
+    assert [m.to for m in mailoutbox] == [["member@example.org"]]
+    assert as_token(staff).post(url(answering, "invitations")).json()["already"] == 1

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from filiera.challenges import services
-from filiera.challenges.models import Challenge, Need, Solution, Theme, Vote
+from filiera.challenges.models import Challenge, Invitation, Need, Solution, Theme, Vote
 from filiera.core.access import viewer_for
 from filiera.core.audit import history
 from filiera.directory.models import Membership, Opportunity, Organisation
@@ -295,3 +295,38 @@ def test_the_concept_vectors_are_computed_once_and_kept_on_disk(vocabulary, sett
     _slugs, read = themes.concept_vectors(tagger, embedder)
     assert all(np.array_equal(a, b) for a, b in zip(computed, read, strict=True))
     themes._CONCEPT_VECTORS.clear()
+
+
+def test_staff_invite_the_suggested_members_once_by_email_in_their_language(answering, needs, org_a, member, staff,
+                                                                           outsider, mailoutbox,
+                                                                           django_capture_on_commit_callbacks):
+    from filiera.directory.models import Person
+    from filiera.matching.services import rebuild_index
+
+    Person.objects.filter(user=member).update(language="it")
+    rebuild_index()
+    heart = Theme.objects.get(needs=needs["heart"][0])
+    with pytest.raises(PermissionDenied):
+        services.invite_solvers(viewer_for(outsider), answering)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.invite_solvers(viewer_for(staff), answering)
+    invitation = Invitation.objects.get(challenge=answering, organisation=org_a)
+    assert heart.pk in invitation.themes  # MedSense's telemonitoring sensors fit the heart failure theme
+    assert report.organisations >= 1 and report.people >= 1 and report.already == 0
+    # The hospital owning the challenge is a member without a representative: suggested or not, it is not mailed.
+    assert not Invitation.objects.filter(organisation__slug="ausl-appennino").exists()
+    sent = [m for m in mailoutbox if m.to == ["member@example.org"]]
+    assert len(sent) == 1
+    assert answering.title in sent[0].subject and "Gentile Member" in sent[0].body  # Italian: the person's language
+    assert heart.label in sent[0].body and f"/challenges/{answering.pk}/" in sent[0].body
+    assert history("challenges.invitation", invitation.pk).filter(action="create").exists()
+    # Again: nobody new is suggested, nobody is mailed twice.
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.invite_solvers(viewer_for(staff), answering)
+    assert again.organisations == 0 and again.already == report.organisations and not mailoutbox
+
+
+def test_members_are_invited_only_while_solutions_are_taken(themed, staff):
+    with pytest.raises(ValidationError):
+        services.invite_solvers(viewer_for(staff), themed)

@@ -454,3 +454,23 @@ def test_a_theme_becomes_an_activity_only_once_solutions_are_collected(as_user, 
     html = as_user(staff).get(url).content.decode()
     assert "once solutions are being collected" in html
     assert "Turn into an activity" not in as_user(staff).get(f"/c/alpha/challenges/{themed.pk}/").content.decode()
+
+
+def test_staff_invite_the_suggested_members_from_the_challenges_page(as_user, staff, answering, needs, org_a,
+                                                                     outsider, member, observer, mailoutbox,
+                                                                     django_capture_on_commit_callbacks):
+    rebuild_index()
+    url = f"/c/alpha/challenges/{answering.pk}/invite/"
+    for user in (outsider, member, observer):
+        assert as_user(user).post(url).status_code == 404
+    assert not answering.invitations.exists()
+    page = as_user(staff).get(f"/c/alpha/challenges/{answering.pk}/").content.decode()
+    assert "Invite the suggested members" in page and "0 members are invited so far" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_user(staff).post(url, follow=True)
+    html = response.content.decode()
+    assert "1 member is invited; emails sent to representatives: 1." in html
+    assert [m.to for m in mailoutbox] == [["member@example.org"]]
+    assert answering.invitations.get().organisation == org_a
+    response = as_user(staff).post(url, follow=True)
+    assert "every member suggested is invited already" in response.content.decode()

@@ -168,3 +168,24 @@ class Solution(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Invitation(models.Model):
+    """The staff invited an organisation's representatives to answer the themes the matching engine suggests for it
+    (`themes`: their ids when invited). One per organisation and challenge: inviting again reaches the newly
+    suggested only."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="invitations")
+    organisation = models.ForeignKey("directory.Organisation", on_delete=models.CASCADE,
+                                     related_name="challenge_invitations")
+    themes = models.JSONField(default=list)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["challenge", "organisation"]
+        verbose_name = _("invitation to answer")
+        constraints = [models.UniqueConstraint(fields=["challenge", "organisation"],
+                                               name="one_invitation_per_challenge_and_organisation")]
+
+    def __str__(self) -> str:
+        return f"{self.challenge_id} → {self.organisation_id}"

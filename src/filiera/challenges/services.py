@@ -24,24 +24,28 @@ import hashlib
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from filiera.challenges import themes as engine
-from filiera.challenges.models import VOTES_PER_BALLOT, Actor, Challenge, Need, Solution, Theme, Vote
+from filiera.challenges.models import VOTES_PER_BALLOT, Actor, Challenge, Invitation, Need, Solution, Theme, Vote
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster, Concept
 from filiera.core.services import assign
 from filiera.directory.models import Opportunity, Organisation
+from filiera.directory.notifications import representatives_with_email
 from filiera.projects import services as projects
 from filiera.projects.models import Project
 
@@ -551,6 +555,72 @@ def offers_for(theme: Theme, organisation: Organisation, top: int = 3) -> list[O
     except MatchingError:
         return []
     return [offers[pk] for pk in ranked if pk in offers][:top]
+
+
+@dataclass
+class InvitationReport:
+    organisations: int = 0  # invited now
+    people: int = 0  # representatives mailed
+    already: int = 0  # suggested, and invited before
+    unreached: list[str] = field(default_factory=list)  # suggested, with no representative email
+
+
+@transaction.atomic
+def invite_solvers(viewer: Viewer, challenge: Challenge, now: datetime.datetime | None = None) -> InvitationReport:
+    """Invite the members the matching engine suggests for the themes (SUGGESTED_SOLVERS a theme) to answer them:
+    each organisation's representatives are mailed once, in their language, with the themes suggested for it.
+    Inviting again reaches only the organisations suggested since (after new members, or themes renamed). The
+    emails leave after the transaction commits, through a background task."""
+    _require_manage(viewer, challenge)
+    if not accepts_solutions(challenge):
+        raise ValidationError(_("Members are invited to answer while the challenge collects solutions."))
+    suggested: dict[int, list[int]] = {}
+    for theme in challenge.themes.order_by("position", "pk"):
+        for organisation_id, _reasons in suggested_solvers(challenge, theme):
+            suggested.setdefault(organisation_id, []).append(theme.pk)
+    invited = set(challenge.invitations.values_list("organisation_id", flat=True))
+    report = InvitationReport(already=len(invited & set(suggested)))
+    new = [pk for pk in suggested if pk not in invited]
+    people = representatives_with_email(new)
+    names = dict(Organisation.objects.filter(pk__in=new).values_list("pk", "name"))
+    now = now or timezone.now()
+    created = []
+    for organisation_id in sorted(new):
+        if not people.get(organisation_id):
+            report.unreached.append(names[organisation_id])
+            continue
+        created.append(Invitation.objects.create(challenge=challenge, organisation_id=organisation_id,
+                                                 themes=suggested[organisation_id], sent_at=now).pk)
+        report.organisations += 1
+        report.people += len(people[organisation_id])
+    report.unreached.sort(key=str.casefold)
+    if created:
+        from filiera.challenges.tasks import send_invitations
+
+        transaction.on_commit(lambda: send_invitations(created))
+    return report
+
+
+def mail_invitations(invitation_ids: list[int]) -> int:
+    """Mail each representative (with an email) of each invited organisation the themes suggested for it, in the
+    person's language; one email per person. Returns the emails sent."""
+    invitations = list(Invitation.objects.filter(pk__in=invitation_ids).select_related("challenge__cluster",
+                                                                                      "organisation"))
+    people = representatives_with_email([i.organisation_id for i in invitations])
+    themes = Theme.objects.in_bulk([pk for i in invitations for pk in i.themes])
+    sent = 0
+    with get_connection() as connection:
+        for invitation in invitations:
+            challenge = invitation.challenge
+            context = {"challenge": challenge, "cluster": challenge.cluster, "organisation": invitation.organisation,
+                       "themes": [themes[pk] for pk in invitation.themes if pk in themes],
+                       "link": settings.SITE_URL.rstrip("/") + reverse("challenges:detail", args=[challenge.pk])}
+            for person in people.get(invitation.organisation_id, []):
+                with translation.override(person.language):
+                    subject = render_to_string("challenges/email/invitation_subject.txt", context).strip()
+                    body = render_to_string("challenges/email/invitation_body.txt", {**context, "person": person})
+                sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email], connection=connection)
+    return sent
 
 
 # --- the transformative activity -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from filiera.challenges import services
@@ -97,6 +98,7 @@ def _manage_page(request, challenge: Challenge, need_form=None, status: int = 20
         "priorities": services.priorities(challenge) if challenge.stage in VOTED_STAGES else [],
         "activity_stage": challenge.stage in ACTIVITY_STAGES,
         "statuses": Solution.Status.choices,
+        "accepts_solutions": services.accepts_solutions(challenge), "invited": challenge.invitations.count(),
     }, status=status)
 
 
@@ -203,6 +205,28 @@ def theme(request, pk: int, theme_pk: int):
     except ValidationError as error:
         _refused(request, error)
     return _back(request, challenge, "themes")
+
+
+@cluster_view(Role.STAFF)
+@require_POST
+def invite(request, pk: int):
+    challenge = _challenge(request, pk)
+    try:
+        report = services.invite_solvers(request.viewer, challenge)
+    except ValidationError as error:
+        _refused(request, error)
+        return _back(request, challenge)
+    if report.organisations:
+        messages.success(request, ngettext("%(count)s member is invited; emails sent to representatives: %(people)s.",
+                                           "%(count)s members are invited; emails sent to representatives: %(people)s.",
+                                           report.organisations)
+                         % {"count": report.organisations, "people": report.people})
+    else:
+        messages.info(request, _("No member to invite: every member suggested is invited already."))
+    if report.unreached:
+        messages.warning(request, _("Suggested, but without a representative with an email: %(names)s.")
+                         % {"names": ", ".join(report.unreached)})
+    return _back(request, challenge)
 
 
 @cluster_view(Role.STAFF)

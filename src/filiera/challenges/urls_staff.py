@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/needs/", staff_views.need, name="need"),
     path("<int:pk>/needs/<int:need_pk>/", staff_views.need_action, name="need_action"),
     path("<int:pk>/group/", staff_views.group, name="group"),
+    path("<int:pk>/invite/", staff_views.invite, name="invite"),
     path("<int:pk>/themes/<int:theme_pk>/", staff_views.theme, name="theme"),
     path("<int:pk>/themes/<int:theme_pk>/activity/", staff_views.activity, name="activity"),
     path("<int:pk>/solutions/<int:solution_pk>/", staff_views.solution_status, name="solution_status"),

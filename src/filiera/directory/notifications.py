@@ -1,11 +1,26 @@
-"""Emails to members about their membership, each in the recipient's language."""
+"""Emails to members about their membership, each in the recipient's language, and whom to mail for an
+organisation."""
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from filiera.directory.models import Membership
+from filiera.directory.models import Membership, Person
+
+
+def representatives_with_email(organisation_ids) -> dict[int, list[Person]]:
+    """The representatives with an email of each organisation, one per address: whom the platform mails on an
+    organisation's behalf (survey links, invitations to answer a challenge)."""
+    people: dict[int, list[Person]] = {}
+    seen: set[tuple[int, str]] = set()
+    for person in Person.objects.filter(organisation_id__in=organisation_ids, is_representative=True) \
+            .exclude(email="").order_by("organisation_id", "last_name", "first_name", "pk"):
+        key = (person.organisation_id, person.email.strip().lower())
+        if key not in seen:
+            seen.add(key)
+            people.setdefault(person.organisation_id, []).append(person)
+    return people
 
 
 def send_membership_notice(membership_id: int) -> int:

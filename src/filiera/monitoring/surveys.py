@@ -40,7 +40,8 @@ from django.utils.translation import gettext_lazy
 from filiera.core.access import Viewer
 from filiera.core.audit import acting_as
 from filiera.core.models import Cluster
-from filiera.directory.models import Membership, Organisation, Person
+from filiera.directory.models import Membership, Organisation
+from filiera.directory.notifications import representatives_with_email
 from filiera.monitoring.models import Survey, SurveyInvitation, SurveyResponse
 
 SURVEY_FIELDS = ("title", "year", "introduction", "closes_on")
@@ -144,19 +145,6 @@ class SendReport:
     unreached: list[str] = field(default_factory=list)  # members with no representative email
 
 
-def _representatives(organisation_ids) -> dict[int, list[Person]]:
-    """The representatives with an email of each organisation, one per address."""
-    people: dict[int, list[Person]] = {}
-    seen: set[tuple[int, str]] = set()
-    for person in Person.objects.filter(organisation_id__in=organisation_ids, is_representative=True) \
-            .exclude(email="").order_by("organisation_id", "last_name", "first_name", "pk"):
-        key = (person.organisation_id, person.email.strip().lower())
-        if key not in seen:
-            seen.add(key)
-            people.setdefault(person.organisation_id, []).append(person)
-    return people
-
-
 def _new_token() -> str:
     return secrets.token_urlsafe(32)  # 43 characters, within the model's 64
 
@@ -208,7 +196,7 @@ def send(viewer: Viewer, survey: Survey, now: datetime.datetime | None = None) -
             report.recently_mailed += 1
         else:
             due.append(invitation)
-    people = _representatives([i.organisation_id for i in due])
+    people = representatives_with_email([i.organisation_id for i in due])
     names = dict(Organisation.objects.filter(pk__in=[i.organisation_id for i in due]).values_list("pk", "name"))
     first, again = [], []  # first invitations, and reminders to those mailed before
     for invitation in due:
@@ -235,7 +223,7 @@ def mail_invitations(invitation_ids: list[int], reminder: bool = False) -> int:
     invitations = list(SurveyInvitation.objects.filter(pk__in=invitation_ids, answered_at__isnull=True,
                                                        survey__status=Survey.Status.OPEN)
                        .select_related("survey__cluster", "organisation"))
-    people = _representatives([i.organisation_id for i in invitations])
+    people = representatives_with_email([i.organisation_id for i in invitations])
     sent = 0
     with get_connection() as connection:
         for invitation in invitations:

@@ -210,6 +210,13 @@ class SolutionStatusIn(Schema):
     status: str = Field(description="submitted, shortlisted or declined")
 
 
+class InvitationReportOut(Schema):
+    organisations: int = Field(description="Members invited now")
+    people: int = Field(description="Representatives emailed")
+    already: int = Field(description="Members suggested and invited before")
+    unreached: list[str] = Field(description="Members suggested, with no representative with an email")
+
+
 class PriorityOut(Schema):
     theme: int
     label: str
@@ -499,6 +506,16 @@ def place_need(request, challenge_id: int, theme_id: int, payload: PlaceIn):
     theme = _theme(challenge, theme_id)
     services.place_need(current, _need(challenge, payload.need_id), theme)
     return _themes_out(current, challenge, [theme.pk])[0]
+
+
+@router.post("/challenges/{challenge_id}/invitations", response={200: InvitationReportOut, **ERRORS},
+             summary="Invite the members the matching engine suggests (staff)")
+def invite_solvers(request, challenge_id: int):
+    """Each member suggested for a theme is emailed the themes suggested for it, once; while solutions are taken."""
+    current, challenge = _managed(request, challenge_id)
+    report = services.invite_solvers(current, challenge)
+    return {"organisations": report.organisations, "people": report.people, "already": report.already,
+            "unreached": report.unreached}
 
 
 @router.get("/challenges/{challenge_id}/priorities", response={200: list[PriorityOut], **ERRORS},
