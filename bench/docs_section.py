@@ -27,3 +27,19 @@ def paragraphs(lines: list[str]) -> str:
     return "\n".join(line if line.startswith("|") else textwrap.fill(line, 120, break_long_words=False,
                                                                       break_on_hyphens=False)
                      for line in lines) + "\n"
+
+
+def wrapped(lines: list[str], width: int = 116) -> str:
+    """A section's text from its lines, consecutive prose lines joined into paragraphs and wrapped at `width`;
+    table rows and headings kept whole (the other sections' way: `paragraphs` wraps each line on its own)."""
+    out: list[str] = []
+    paragraph: list[str] = []
+    for line in [*lines, ""]:
+        if line and not line.startswith(("|", "#")):
+            paragraph.append(line)
+            continue
+        if paragraph:
+            out.append(textwrap.fill(" ".join(paragraph), width, break_on_hyphens=False, break_long_words=False))
+            paragraph = []
+        out.append(line)
+    return "\n".join(out).rstrip("\n") + "\n"

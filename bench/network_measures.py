@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import docs_section  # bench/ is on the path when a script runs
-from partner_recommendation import wrapped
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -250,7 +249,7 @@ def doc_section(results: list[dict], check: dict | None, load: float) -> str:
         *tables(results),
         *(line for finding in findings(results, check) for line in ("", finding)),
     ]
-    return wrapped(text)
+    return docs_section.wrapped(text)
 
 
 def main() -> int:

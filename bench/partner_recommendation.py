@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import sys
-import textwrap
 import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -292,22 +291,7 @@ def doc_section(figures: list[str], results: dict[str, dict], tuning: list[str],
     ]
     if tuning:
         text += ["", *tuning]
-    return wrapped(text)
-
-
-def wrapped(lines: list[str], width: int = 116) -> str:
-    """Markdown with its prose paragraphs wrapped as the rest of docs/benchmarks.md is; tables left as they are."""
-    out: list[str] = []
-    paragraph: list[str] = []
-    for line in [*lines, ""]:
-        if line and not line.startswith(("|", "#")):
-            paragraph.append(line)
-            continue
-        if paragraph:
-            out.append(textwrap.fill(" ".join(paragraph), width, break_on_hyphens=False, break_long_words=False))
-            paragraph = []
-        out.append(line)
-    return "\n".join(out).rstrip("\n") + "\n"
+    return docs_section.wrapped(text)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ import math
 import os
 import platform
 import sys
-import textwrap
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -398,22 +397,7 @@ def doc_section(intro: str, table: list[str], examples: list[str], grid: list[tu
     ]
     if grid:
         text += ["", *grid_table(grid)]
-    return wrapped(text)
-
-
-def wrapped(lines: list[str], width: int = 116) -> str:
-    """Markdown with its prose paragraphs wrapped as the rest of docs/benchmarks.md is; tables left as they are."""
-    out: list[str] = []
-    paragraph: list[str] = []
-    for line in [*lines, ""]:
-        if line and not line.startswith(("|", "#")):
-            paragraph.append(line)
-            continue
-        if paragraph:
-            out.append(textwrap.fill(" ".join(paragraph), width, break_on_hyphens=False, break_long_words=False))
-            paragraph = []
-        out.append(line)
-    return "\n".join(out).rstrip("\n") + "\n"
+    return docs_section.wrapped(text)
 
 
 if __name__ == "__main__":
