@@ -384,12 +384,11 @@ def _after_change(challenge: Challenge, theme_ids: list[int]) -> None:
     _store(challenge, grouping, rows)
 
 
-def theme_text(theme: Theme, needs: list[Need] | None = None, limit: int = 1000) -> str:
-    """What the matching engine looks for when it suggests members and offers for a theme."""
-    needs = needs if needs is not None else list(theme.needs.order_by("pk"))
-    words = " ".join(theme.keywords)
-    text = ". ".join([theme.label, words, *(need.text for need in needs)])
-    return text[:limit]
+def theme_text(theme: Theme, limit: int = 1000) -> str:
+    """What the matching engine looks for when it suggests members and offers for a theme (its needs as prefetched,
+    when they are)."""
+    needs = sorted(theme.needs.all(), key=lambda need: need.pk)
+    return ". ".join([theme.label, " ".join(theme.keywords), *(need.text for need in needs)])[:limit]
 
 
 # --- votes ---------------------------------------------------------------------------------------------------------
@@ -515,18 +514,28 @@ def visible_solutions(viewer: Viewer, challenge: Challenge) -> QuerySet:
 # --- what the matching engine suggests -----------------------------------------------------------------------------
 
 
-def suggested_solvers(challenge: Challenge, theme: Theme, top: int = SUGGESTED_SOLVERS) -> list[tuple[int, list[str]]]:
-    """The members the matching engine finds for a theme (ids, best first, with the reasons), among those who may
-    answer. Cached for a while: the index and the theme change slowly, and a member's page asks for every theme."""
+def suggested_solvers(challenge: Challenge, themes=None, top: int = SUGGESTED_SOLVERS
+                      ) -> dict[int, list[tuple[int, list[str]]]]:
+    """Per theme (all the challenge's, or those given, their needs prefetched where they are), the members the
+    matching engine finds for it: organisation ids, best first, with the reasons, among those who may answer.
+    Cached for a while per theme: the index and the theme change slowly, and a member's page asks for every theme;
+    who may answer is read once, and only when a theme is not cached."""
     from filiera.matching.services import organisations_among
 
-    text = theme_text(theme)
-    key = "challenge-solvers:" + hashlib.sha256(f"{theme.pk}:{top}:{text}".encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        ids = list(eligible_organisations(challenge).values_list("pk", flat=True))
-        found = organisations_among(text, ids, top=top)
-        cache.set(key, found, SUGGESTIONS_CACHE_SECONDS)
+    if themes is None:
+        themes = challenge.themes.prefetch_related("needs")
+    eligible = None
+    found = {}
+    for theme in themes:
+        text = theme_text(theme)
+        key = "challenge-solvers:" + hashlib.sha256(f"{theme.pk}:{top}:{text}".encode()).hexdigest()
+        solvers = cache.get(key)
+        if solvers is None:
+            if eligible is None:
+                eligible = list(eligible_organisations(challenge).values_list("pk", flat=True))
+            solvers = organisations_among(text, eligible, top=top)
+            cache.set(key, solvers, SUGGESTIONS_CACHE_SECONDS)
+        found[theme.pk] = solvers
     return found
 
 
@@ -536,10 +545,10 @@ def themes_for(viewer: Viewer, challenge: Challenge) -> dict[int, list[str]]:
     if not mine:
         return {}
     suggested = {}
-    for theme in challenge.themes.all():
-        for organisation_id, reasons in suggested_solvers(challenge, theme):
+    for theme_id, solvers in suggested_solvers(challenge).items():
+        for organisation_id, reasons in solvers:
             if organisation_id in mine:
-                suggested.setdefault(theme.pk, reasons)
+                suggested.setdefault(theme_id, reasons)
     return suggested
 
 
@@ -575,9 +584,9 @@ def invite_solvers(viewer: Viewer, challenge: Challenge, now: datetime.datetime 
     if not accepts_solutions(challenge):
         raise ValidationError(_("Members are invited to answer while the challenge collects solutions."))
     suggested: dict[int, list[int]] = {}
-    for theme in challenge.themes.order_by("position", "pk"):
-        for organisation_id, _reasons in suggested_solvers(challenge, theme):
-            suggested.setdefault(organisation_id, []).append(theme.pk)
+    for theme_id, solvers in suggested_solvers(challenge).items():  # the themes in their order
+        for organisation_id, _reasons in solvers:
+            suggested.setdefault(organisation_id, []).append(theme_id)
     invited = set(challenge.invitations.values_list("organisation_id", flat=True))
     report = InvitationReport(already=len(invited & set(suggested)))
     new = [pk for pk in suggested if pk not in invited]

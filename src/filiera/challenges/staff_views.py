@@ -81,7 +81,7 @@ def _manage_page(request, challenge: Challenge, need_form=None, status: int = 20
     themes = list(challenge.themes.prefetch_related(Prefetch("needs", queryset=Need.objects.order_by("pk")),
                                                     Prefetch("solutions", queryset=solutions))
                   .select_related("activity").annotate(vote_count=Count("votes")))
-    solvers = {theme.pk: services.suggested_solvers(challenge, theme) for theme in themes}
+    solvers = services.suggested_solvers(challenge, themes)
     names = Organisation.objects.in_bulk({pk for found in solvers.values() for pk, _reasons in found})
     for theme in themes:
         theme.others = [other for other in themes if other.pk != theme.pk]
