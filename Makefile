@@ -17,13 +17,18 @@ $(STAMP): pyproject.toml scripts/system_packages.sh | $(BIN)/python
 
 install: $(STAMP)
 
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
 run: install
 	bash scripts/run.sh
 
 test: install
 	bash scripts/test.sh
 
-bench: install
+bench: $(BENCH_STAMP)
 	bash scripts/bench.sh
 
 lint: install

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "filiera.monitoring",
     "filiera.network",
     "filiera.challenges",
+    "filiera.privacy",
     "filiera.api",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("c/<slug:cluster_slug>/monitoring/", include("filiera.monitoring.urls_staff")),
     path("c/<slug:cluster_slug>/network/", include("filiera.network.urls_staff")),
     path("c/<slug:cluster_slug>/challenges/", include("filiera.challenges.urls_staff")),
+    path("c/<slug:cluster_slug>/privacy/", include("filiera.privacy.urls_staff")),
     path("c/<slug:cluster_slug>/", include("filiera.directory.urls_staff")),
     path("", include("filiera.matching.urls")),
     path("", include("filiera.events.urls")),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", include("filiera.challenges.urls")),
     path("", include("filiera.monitoring.urls")),
     path("", include("filiera.network.urls")),
+    path("", include("filiera.privacy.urls")),
     path("", include("filiera.directory.urls")),
     path("", include("filiera.core.urls")),
 ]

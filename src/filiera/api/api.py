@@ -26,6 +26,7 @@ from filiera.api.routers import (
     opportunities,
     organisations,
     people,
+    privacy,
     projects,
     reports,
     surveys,
@@ -61,6 +62,7 @@ api.add_router("", assessments.router)
 api.add_router("", reports.router)
 api.add_router("", network.router)
 api.add_router("", challenges.router)
+api.add_router("", privacy.router)
 
 
 def attributed_to_caller(view_func):

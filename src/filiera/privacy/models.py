@@ -1,0 +1,1 @@
+"""Personal data: consent records, exports and erasures (GDPR)."""
