@@ -3,6 +3,7 @@
 SQLite under var/ is the embedded default; set DATABASE_URL for PostgreSQL.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -62,6 +63,10 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "ninja",
     "django_countries",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "filiera.core",
     "filiera.directory",
     "filiera.matching",
@@ -76,15 +81,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "filiera.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "filiera.core.middleware.TwoFactorMiddleware",
     "filiera.core.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "filiera.urls"
@@ -175,6 +184,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "filiera@localhost")
+# Personal data: who answers questions about it (shown on /privacy/), and how many months after an organisation's
+# last membership ended its people's data is erased (the weekly retention run; `filiera retention`).
+FILIERA_PRIVACY_CONTACT = env_str("FILIERA_PRIVACY_CONTACT", DEFAULT_FROM_EMAIL)
+FILIERA_RETENTION_MONTHS = env_int("FILIERA_RETENTION_MONTHS", 24)
 
 # Task queue: Redis when REDIS_URL is set, otherwise an SQLite file beside the database.
 # FILIERA_TASKS_IMMEDIATE runs tasks in-process (tests, single-process setups).
@@ -198,14 +211,69 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# HTTPS hardening: on by default in production, each one can be turned off (e.g. SECURE_SSL_REDIRECT=0 when the
+# proxy already redirects http to https). `filiera check --deploy` is clean with the production defaults.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the health check answers plain http from the machine itself
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)  # one year
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+# Preloading is a request one makes to the browser makers (hstspreload.org), not a default: with the directive in
+# the header anyone may submit the domain. Without it, Django's deploy check W021 says so; it is silenced here.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The Content-Security-Policy and Permissions-Policy headers: filiera.core.middleware.SecurityHeadersMiddleware.
+
+# The sign-in rate limit, then password or single sign-on, in one backend (see the module).
+AUTHENTICATION_BACKENDS = ["filiera.core.auth_backends.AccountBackend"]
+
+# Sign-in rate limit (django-axes): after AXES_FAILURE_LIMIT failed attempts (password or two-factor code) for one
+# username from one address, both are locked for LOGIN_LOCKOUT_MINUTES.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "filiera.core.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "filiera.core.security.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # failures are kept (until they expire); successful sign-ins are not logged
+AXES_RESET_ON_SUCCESS = False  # a correct password does not wipe the count of wrong two-factor codes
+
+# Two-factor authentication (django-otp, TOTP apps and backup codes). FILIERA_STAFF_2FA: "required" makes cluster
+# staff, managers and superusers enrol and verify before anything else; "optional" lets anyone enable it.
+FILIERA_STAFF_2FA = env_str("FILIERA_STAFF_2FA", "required" if PRODUCTION else "optional")
+if FILIERA_STAFF_2FA not in {"required", "optional"}:
+    raise RuntimeError('FILIERA_STAFF_2FA must be "required" or "optional".')
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Filiera")
+
+# Single sign-on with an OpenID Connect provider (mozilla-django-oidc), on when OIDC_RP_CLIENT_ID is set.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT") or None
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_TIMEOUT = 15  # seconds for each call to the provider
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_CREATE_USER = env_bool("FILIERA_OIDC_CREATE_USERS", False)
+# Whether a sign-in through the provider counts as the second factor (trust the provider's own MFA).
+FILIERA_OIDC_SATISFIES_2FA = env_bool("FILIERA_OIDC_SATISFIES_2FA", False)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "login"
+if OIDC_RP_CLIENT_ID and not all([OIDC_RP_CLIENT_SECRET, OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT,
+                                  OIDC_OP_USER_ENDPOINT]):
+    raise RuntimeError("OIDC_RP_CLIENT_ID needs OIDC_RP_CLIENT_SECRET and the provider's authorization, token and "
+                       "user endpoints.")
+if OIDC_RP_CLIENT_ID and OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")) and not OIDC_OP_JWKS_ENDPOINT:
+    raise RuntimeError(f"OIDC_RP_SIGN_ALGO={OIDC_RP_SIGN_ALGO} needs OIDC_OP_JWKS_ENDPOINT.")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -5,7 +5,8 @@ The live server answers from another thread, so these tests run with `transactio
 
 Fixtures: `browser` (one chromium per session), `page` (a fresh English-speaking browser context on the live server)
 and `new_page()` for a second person in the same test (e.g. an anonymous visitor, or the staff after a member).
-Every page fails its test on a JavaScript error or on a static file that does not load.
+Every page fails its test on a JavaScript error, on a static file that does not load, or on anything the
+Content-Security-Policy blocks.
 Set FILIERA_SCREENSHOTS=1 to save the screenshots of `screenshot(page, name)` under docs/screenshots/.
 """
 
@@ -56,6 +57,12 @@ class PageProblems:
     def watch(self, page) -> None:
         page.on("pageerror", lambda error: self.problems.append(f"JavaScript error on {page.url}: {error}"))
         page.on("response", self._check_asset)
+        page.on("console", lambda message: self._check_console(page, message))
+
+    def _check_console(self, page, message) -> None:
+        # Something the Content-Security-Policy blocked (an inline script or style, eval) is a broken page.
+        if "Content Security Policy" in message.text:
+            self.problems.append(f"CSP violation on {page.url}: {message.text}")
 
     def _check_asset(self, response) -> None:
         if "/static/" in response.url and response.status >= 400:

@@ -6,7 +6,8 @@ None when it does not apply, and raises AuthenticationError when the call must f
 - a token that is unknown, revoked, expired or of an inactive user is a 401, never a fallback to the session or
   to visitor access;
 - any other Authorization header (Basic, a token without the Bearer scheme) is a 401 too;
-- a signed-in session must pass the CSRF check on unsafe methods (403 otherwise), as on the web pages;
+- a signed-in session must pass the CSRF check on unsafe methods (403 otherwise), as on the web pages, and the
+  second factor when the user has or needs one (401 otherwise, see core/two_factor.py);
 - without credentials, GET/HEAD/OPTIONS go through as a visitor and anything else is a 401.
 Audited changes are attributed to the authenticated caller by `attributed_to_caller` in api.py.
 """
@@ -16,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from filiera.core import services
+from filiera.core import services, two_factor
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -44,6 +45,10 @@ class SessionAuth(APIKeyCookie):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None  # no session: no CSRF check, so that an anonymous write is a 401 and not a 403
+        if two_factor.must_verify(request):
+            # Signed in with the password but not yet with the second factor: the session does not count yet.
+            # (Personal tokens are unaffected: they can only be created from a verified session.)
+            raise AuthenticationError()
         return super().__call__(request)  # checks CSRF (HttpError 403) before authenticate()
 
     def authenticate(self, request, key):

@@ -1,18 +1,20 @@
 """Public pages of clusters and networks, the home page, and the user's account (language, weekly digest, API
 tokens)."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from filiera.core import services
+from filiera.core import oidc, services, two_factor
 from filiera.core.access import viewer_for
 from filiera.core.models import Cluster, ExcellenceLabel, Network
 from filiera.directory.models import Membership, Organisation, OrganisationKind
@@ -154,12 +156,24 @@ def revoke_token(request, token_id):
 class SignInView(auth_views.LoginView):
     """Sign in, then speak the user's language (the language cookie is what LocaleMiddleware reads)."""
 
+    def get_context_data(self, **kwargs):
+        # The "Sign in with …" button when single sign-on is configured (core/oidc.py).
+        return super().get_context_data(**kwargs, sso_provider=settings.OIDC_PROVIDER_NAME if oidc.enabled() else "")
+
     def form_valid(self, form):
+        self.request.session.pop(two_factor.SSO_VERIFIED_SESSION_KEY, None)  # a password sign-in is not the SSO one
         response = super().form_valid(form)
         language = getattr(form.get_user(), "language", "")
         if language in dict(settings.LANGUAGES):
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
         return response
+
+    def get_success_url(self):
+        # After the password, the second factor when this user has or needs one (core/two_factor.py).
+        url = super().get_success_url()
+        if two_factor.must_verify(self.request):
+            return f"{reverse('two_factor_verify')}?{urlencode({'next': url})}"
+        return url
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
