@@ -13,3 +13,4 @@ cd "$(dirname "$0")/.."
 .venv/bin/python bench/network_measures.py   # measures of the whole H2020 collaboration network (36,000 organisations), no database: about a minute
 .venv/bin/python bench/network_viewer.py   # the network page of the whole H2020 network: server time and first paint in chromium, SQLite and PostgreSQL: about five minutes
 .venv/bin/python bench/theme_grouping.py   # 240 needs of a challenge in four languages grouped into themes by six methods, against gold themes: under a minute
+.venv/bin/python bench/load.py   # 50 clients on gunicorn + PostgreSQL, the whole H2020 directory, search, profiles, an agenda: about three minutes (ten the first time: it prepares the database load_bench)
