@@ -25,6 +25,8 @@ from filiera.demo.challenges import load_challenges
 from filiera.demo.generator import DemoPlan, build_plan, load
 from filiera.directory.models import Membership, Opportunity, Organisation, Person, bulk_saved, bulk_saving
 from filiera.events.models import Event, EventText, RegistrationQuestion
+from filiera.privacy.models import ConsentRecord
+from filiera.privacy.services import record_consents
 from filiera.projects.models import Call, Project
 
 DEMO_ACTOR = "demo"
@@ -144,9 +146,13 @@ def _organisations(plan: DemoPlan, clusters, concepts, chains, users) -> dict[st
             person = Person.objects.create(
                 organisation=organisation, user=users.get(p.username), first_name=p.first_name,
                 last_name=p.last_name, email=p.email, job_title=p.job_title, language=p.language,
-                is_representative=p.is_representative, consent_directory_at=_aware(p.consent_directory_at),
-                consent_newsletter_at=_aware(p.consent_newsletter_at),
+                is_representative=p.is_representative,
             )
+            # through the consent service, so that each consent has its record with its date
+            for purpose, at in ((ConsentRecord.Purpose.DIRECTORY, p.consent_directory_at),
+                                (ConsentRecord.Purpose.NEWSLETTER, p.consent_newsletter_at)):
+                if at is not None:
+                    record_consents(person, {purpose: True}, at=_aware(at), source=ConsentRecord.Source.IMPORT)
             # a contact is on file from its first consent (never before the organisation)
             person.created_at = min(
                 [d for d in (person.consent_directory_at, person.consent_newsletter_at) if d is not None],

@@ -26,6 +26,7 @@ from filiera.directory.exporting import FORMATS, export_response
 from filiera.directory.forms import add_service_error
 from filiera.directory.models import Membership, Opportunity, Organisation
 from filiera.directory.staff_forms import MembershipForm, ModerationForm, NewMemberForm, StatusChangeForm
+from filiera.privacy import services as privacy
 
 PAGE_SIZE = 50
 DASHBOARD_LIST_SIZE = 10
@@ -254,7 +255,8 @@ def person(request, pk: int):
         request,
         "directory/staff/person.html",
         {"person": person, "membership": membership, "history": backoffice.audit_rows(entries[:50]),
-         "history_count": entries.count()},
+         "history_count": entries.count(), "consents": privacy.consent_history(person),
+         "manages_personal_data": privacy.manages_personal_data(request.viewer, person)},
     )
 
 
