@@ -52,17 +52,22 @@ def join(registration: Registration, *, offers: str = "", looks_for: str = "", o
         raise BrokerageError(_("This event has no meeting marketplace."))
     if registration.status != Registration.Status.CONFIRMED:
         raise BrokerageError(_("Only confirmed participants take part in the meetings."))
-    existing = participant_of(registration) or join_as_delegate(registration)
-    if existing is not None and existing.registration_id != registration.pk:
-        registration = existing.registration
-    participant, _created = Participant.objects.update_or_create(
-        registration=registration,
-        defaults={"event": event, "offers": offers.strip(), "looks_for": looks_for.strip(),
-                  "organisation": organisation or registration.organisation, "max_meetings": max_meetings})
-    participant.unavailable.set([s for s in unavailable if s.event_id == event.pk])
-    # Only its own organisation's published opportunities go on a participant's card.
-    participant.opportunities.set([o for o in opportunities if participant.organisation_id
-                                   and o.organisation_id == participant.organisation_id and o.status == "published"])
+    with transaction.atomic():
+        # The event row is the lock: colleagues joining at the same moment become one participant and delegates.
+        # (A no-key lock: it still lets others insert rows that point at the event, e.g. a meeting request.)
+        Event.objects.select_for_update(no_key=True).get(pk=event.pk)
+        existing = participant_of(registration) or join_as_delegate(registration)
+        if existing is not None and existing.registration_id != registration.pk:
+            registration = existing.registration
+        participant, _created = Participant.objects.update_or_create(
+            registration=registration,
+            defaults={"event": event, "offers": offers.strip(), "looks_for": looks_for.strip(),
+                      "organisation": organisation or registration.organisation, "max_meetings": max_meetings})
+        participant.unavailable.set([s for s in unavailable if s.event_id == event.pk])
+        # Only its own organisation's published opportunities go on a participant's card.
+        participant.opportunities.set([o for o in opportunities if participant.organisation_id
+                                       and o.organisation_id == participant.organisation_id
+                                       and o.status == "published"])
     return participant
 
 
@@ -110,18 +115,22 @@ def request_meeting(sender: Participant, receiver: Participant, message: str = "
         raise BrokerageError(_("Both must take part in the same event."))
     if sender.pk == receiver.pk:
         raise BrokerageError(_("You cannot ask yourself for a meeting."))
-    reverse = MeetingRequest.objects.filter(sender=receiver, receiver=sender).first()
-    if reverse is not None and reverse.status == MeetingRequest.Status.PENDING:
-        return answer(reverse, accept=True, mutual=True)
-    pair = Q(sender=sender, receiver=receiver) | Q(sender=receiver, receiver=sender)
-    if MeetingRequest.objects.filter(pair).exists():
-        raise BrokerageError(_("You have already exchanged a meeting request with %(name)s.")
-                             % {"name": receiver.name})
-    cap = sender.event.max_requests
-    if cap is not None and sender.sent_requests.count() >= cap:
-        raise BrokerageError(_("You have sent the %(cap)d meeting requests this event allows.") % {"cap": cap})
     try:
         with transaction.atomic():
+            # Both participants' rows are the lock (taken in one order, so no deadlock): two people asking each
+            # other at the same moment get one mutual meeting, and requests sent at once count against the cap.
+            list(Participant.objects.select_for_update().filter(pk__in=[sender.pk, receiver.pk]).order_by("pk"))
+            reverse = MeetingRequest.objects.filter(sender=receiver, receiver=sender).first()
+            if reverse is not None and reverse.status == MeetingRequest.Status.PENDING:
+                return answer(reverse, accept=True, mutual=True)
+            pair = Q(sender=sender, receiver=receiver) | Q(sender=receiver, receiver=sender)
+            if MeetingRequest.objects.filter(pair).exists():
+                raise BrokerageError(_("You have already exchanged a meeting request with %(name)s.")
+                                     % {"name": receiver.name})
+            cap = sender.event.max_requests
+            if cap is not None and sender.sent_requests.count() >= cap:
+                raise BrokerageError(_("You have sent the %(cap)d meeting requests this event allows.")
+                                     % {"cap": cap})
             return MeetingRequest.objects.create(event=sender.event, sender=sender, receiver=receiver,
                                                  message=message.strip())
     except IntegrityError as error:
@@ -170,6 +179,8 @@ def place(meeting: Meeting, slot: Slot, table: Table, *, lock: bool | None = Non
     if away:
         raise BrokerageError(_("Not available in this slot: %(names)s.") % {"names": ", ".join(away)})
     with transaction.atomic():
+        # The event row is the lock the scheduler takes too: a placement never lands in the middle of its writes.
+        Event.objects.select_for_update(no_key=True).get(pk=meeting.event_id)
         taken = Meeting.objects.filter(slot=slot, table=table).exclude(pk=meeting.pk).exists()
         if taken:
             raise BrokerageError(_("%(table)s is taken in this slot.") % {"table": table.name})
@@ -215,7 +226,7 @@ def instance_of(event: Event, *, keep_announced: bool = True) -> scheduling.Inst
     live = {p.pk for p in participants}
     meetings = []
     for meeting in event.meetings.prefetch_related("seats"):
-        people = [seat.participant_id for seat in meeting.seats.all()]
+        people = [seat.participant_id for seat in sorted(meeting.seats.all(), key=lambda seat: seat.pk)]
         if len(people) < 2 or any(pk not in live for pk in people):
             continue  # a participant cancelled: the meeting waits for the staff
         fixed = meeting.slot_id is not None and (meeting.locked or (keep_announced and meeting.announced_at))
@@ -242,6 +253,11 @@ def schedule(event: Event, *, time_limit: float = 20, keep_announced: bool = Tru
     changed_people: set[int] = set()
     with transaction.atomic():
         Event.objects.select_for_update().get(pk=event.pk)
+        if instance_of(event, keep_announced=keep_announced) != instance:
+            # Someone placed, locked or added a meeting (or a participant changed) while the solver ran: its answer
+            # is for a board that no longer exists.
+            raise BrokerageError(_("The meetings changed while the scheduler was running; nothing was changed. "
+                                   "Run it again."))
         meetings = list(event.meetings.prefetch_related("seats"))
         before = {m.pk: (m.slot_id, m.table_id) for m in meetings}
         # Clear first, then place: no transient clash with the unique constraints.

@@ -166,11 +166,17 @@ def set_capacity(event: Event, capacity: int | None) -> list[Registration]:
 
 def check_in(registration: Registration, now=None) -> Registration:
     """Marks a confirmed participant as arrived (again: nothing changes)."""
-    if registration.status != Registration.Status.CONFIRMED:
-        raise RegistrationError({"__all__": _("Only confirmed participants can be checked in.")})
-    if registration.checked_in_at is None:
-        registration.checked_in_at = now or timezone.now()
-        registration.save(update_fields=["checked_in_at"])
+    with transaction.atomic():
+        # Read under a lock: two doors scanning the same person keep the first arrival, and a registration
+        # cancelled since the door loaded it is refused.
+        current = Registration.objects.select_for_update().get(pk=registration.pk)
+        registration.status, registration.checked_in_at = current.status, current.checked_in_at
+        if current.status != Registration.Status.CONFIRMED:
+            raise RegistrationError({"__all__": _("Only confirmed participants can be checked in.")})
+        if current.checked_in_at is None:
+            current.checked_in_at = now or timezone.now()
+            current.save(update_fields=["checked_in_at"])
+            registration.checked_in_at = current.checked_in_at
     return registration
 
 
