@@ -290,6 +290,10 @@ def test_staff_run_a_challenge_from_the_draft_to_a_project_idea(as_token, staff,
     response = client.post(url(challenge, "themes", first, "activity"), {
         "acronym": "X", "organisation_ids": [999999]}, **JSON)
     assert response.status_code == 400 and set(response.json()["errors"]) == {"organisation_ids"}
+    # An id beyond 64 bits is refused by the schema; SQLite used to raise OverflowError on it (schemathesis).
+    response = client.post(url(challenge, "themes", first, "activity"), {
+        "acronym": "X", "organisation_ids": [14706845695857582080]}, **JSON)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-2:] == ["organisation_ids", 0]
 
 
 def test_signed_in_callers_vote_and_voting_again_replaces_the_ballot(as_token, voting, needs, member, cluster_a):

@@ -101,6 +101,17 @@ def test_pagination(client, cluster_a):
     assert len(client.get("/api/organisations?page_size=1000").json()["items"]) == 100  # capped
     assert client.get("/api/organisations?page=0").status_code == 422
     assert client.get("/api/organisations?page=99").json()["items"] == []
+    # A page whose offset no database takes is refused, not a 500 (SQLite: "datatype mismatch"; schemathesis).
+    assert client.get("/api/organisations?page=1000000").json()["items"] == []
+    assert client.get("/api/organisations?page=67874545481624698880").status_code == 422
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_filter_finds_nothing_rather_than_failing(client, org_a, value_chain):
+    """PostgreSQL refuses NUL in a query's text: it used to be a 500 (schemathesis)."""
+    assert ids(client.get("/api/organisations?value_chain=bio%00medical&q=Med%00Sense")) == {org_a.pk}
+    assert ids(client.get("/api/organisations?value_chain=%00&concept=x%00y")) == set()
+    assert client.get("/directory/?value_chain=%00&q=%00").status_code == 200
 
 
 # --- create ----------------------------------------------------------------------------------------------------
@@ -211,6 +222,20 @@ def test_update_validation_error_keeps_the_record(as_token, member, org_a):
     assert set(response.json()["errors"]) == {"name", "website"}
     org_a.refresh_from_db()
     assert org_a.name == "MedSense Srl"
+
+
+@pytest.mark.django_db
+def test_null_leaves_a_field_as_it_is_and_clears_only_the_ref(as_token, member, org_a):
+    """`"website": null` used to be saved as NULL into a column that cannot hold it: a 500 (schemathesis)."""
+    org_a.website, org_a.ref = "https://medsense.example", "999000111"
+    org_a.save()
+    response = as_token(member).patch(f"/api/organisations/{org_a.pk}",
+                                      {"website": None, "city": None, "name": None, "ref": None, "postcode": "40100"},
+                                      content_type=JSON)
+    assert response.status_code == 200, response.content
+    org_a.refresh_from_db()
+    assert (org_a.website, org_a.city, org_a.name, org_a.ref, org_a.postcode) == (
+        "https://medsense.example", "Bologna", "MedSense Srl", None, "40100")
 
 
 @pytest.mark.django_db

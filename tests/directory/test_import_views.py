@@ -167,6 +167,8 @@ def test_preview_of_an_update_shows_changed_fields_and_duplicates(as_user, clust
 
 def test_binary_upload_is_refused(as_user, cluster_a, staff):
     page = preview(as_user(staff), cluster_a, name="photo.csv", content=b"\x89PNG\r\n\x1a\n\x00\x00").content.decode()
+    assert "This is a PNG image, not a CSV or XLSX file." in page
+    page = preview(as_user(staff), cluster_a, name="data.csv", content=b"ref\x00\x01\x02\xff,name").content.decode()
     assert "This is not a CSV or XLSX file: it contains binary data." in page
     assert "Confirm import" not in page
 

@@ -414,8 +414,8 @@ def test_xlsx_rows_are_numbered_as_the_sheet_shows_them(tmp_path):
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        ("logo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
-         "This is not a CSV or XLSX file: it contains binary data."),
+        ("logo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "This is a PNG image, not a CSV or XLSX file."),
+        ("data.csv", b"ref\x00\x01\x02,name", "This is not a CSV or XLSX file: it contains binary data."),
         ("noise.csv", bytes(range(128, 256)) * 4, "The text encoding of the file could not be recognised"),
         ("broken.xlsx", b"PK\x03\x04 this is no workbook", "This is not a valid XLSX workbook."),
         ("text.xlsx", b"ref,name,country\nA,Acme,IT\n", "This is not a valid XLSX workbook."),

@@ -34,7 +34,44 @@ from filiera.api.routers import (
 )
 from filiera.core.audit import acting_as
 
-api = NinjaAPI(
+# What ninja answers, before any route runs, to a call whose parameters or body do not match the schema.
+REQUEST_ERROR = {
+    "title": "RequestErrorOut",
+    "type": "object",
+    "properties": {"detail": {"type": "array", "items": {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"},
+            "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+            "msg": {"type": "string"},
+        },
+        "required": ["type", "loc", "msg"],
+    }}},
+    "required": ["detail"],
+}
+
+
+class FilieraAPI(NinjaAPI):
+    """The schema documents the answers every operation may give whatever its route declares: 401 for credentials
+    that are not valid (on a reading route too, where a call without any is a visitor's), and 422 for parameters
+    or a body that do not match the schema."""
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        schema["components"]["schemas"]["RequestErrorOut"] = REQUEST_ERROR
+        unauthorised = {"description": "Unauthorized", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        invalid = {"description": "Unprocessable Content", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/RequestErrorOut"}}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].setdefault(401, unauthorised)
+                if operation.get("parameters") or operation.get("requestBody"):
+                    operation["responses"].setdefault(422, invalid)
+        return schema
+
+
+api = FilieraAPI(
     title="Filiera API",
     version="1",
     description="Clusters, organisations, memberships, people, opportunities, events, funding calls, projects, "

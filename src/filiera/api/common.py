@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from ninja import Field, Schema
 from ninja.errors import AuthenticationError
 from ninja.pagination import PageNumberPagination
 
@@ -17,10 +18,16 @@ from filiera.directory.models import Organisation
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# Far past any list's end, and an offset every database takes (SQLite refuses one beyond 64 bits: a 500).
+MAX_PAGE = 1_000_000
 
 
 class Pagination(PageNumberPagination):
-    """`page` (from 1) and `page_size` (at most 100); answers `{"items": [...], "count": total}`."""
+    """`page` (from 1, at most a million) and `page_size` (at most 100); answers `{"items": [...], "count": total}`."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1)
 
     def __init__(self, **kwargs):
         super().__init__(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE, **kwargs)

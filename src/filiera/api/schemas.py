@@ -8,10 +8,11 @@ answer the cluster's staff alone.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+from django.db import models
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, WithJsonSchema
 
 from filiera.core.access import viewer_for
 from filiera.core.models import Concept, ExcellenceLabel, Network
@@ -28,6 +29,22 @@ class InputSchema(Schema):
     """Choices arrive as their plain values, so that services get strings, not enum members."""
 
     model_config = ConfigDict(use_enum_values=True)
+
+
+def choices_of(choices: type[models.TextChoices], name: str):
+    """A field of a model's choices, described in place under its own name. Django names many of them Status or
+    Stage, and the OpenAPI components are named by class, so two of them would share, and overwrite, one
+    component (the memberships would be documented with the solutions' statuses)."""
+    return Annotated[choices, WithJsonSchema({"title": name, "type": "string", "enum": list(choices.values)})]
+
+
+# A record's id in a request body: a list of them is looked up at once (`pk__in`), and SQLite refuses a number
+# beyond 64 bits there instead of finding nothing.
+RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+MembershipStatus = choices_of(Membership.Status, "MembershipStatus")
+OpportunityStatus = choices_of(Opportunity.Status, "OpportunityStatus")
+OpportunityStage = choices_of(Opportunity.Stage, "OpportunityStage")
 
 
 # --- errors ----------------------------------------------------------------------------------------------------
@@ -182,7 +199,8 @@ class OrganisationIn(InputSchema):
 
 
 class OrganisationPatch(InputSchema):
-    """Only the fields sent are changed; `value_chains` / `concepts` replace the lists when sent."""
+    """Only the fields sent are changed, and null leaves a field as it is (except `ref`, which null clears);
+    `value_chains` / `concepts` replace the lists when sent."""
 
     name: str | None = None
     country: str | None = None
@@ -210,7 +228,7 @@ class MembershipOut(Schema):
     id: int
     organisation: OrganisationRef
     cluster: str
-    status: Membership.Status
+    status: MembershipStatus
     fee_tier: str
     applied_on: date
     joined_on: date | None
@@ -230,7 +248,7 @@ class MembershipOut(Schema):
 
 
 class MembershipStatusIn(InputSchema):
-    status: Membership.Status
+    status: MembershipStatus
     note: str = Field("", description="Appended, dated, to the staff notes")
     on: date | None = Field(None, description="Effective date; today when left out")
 
@@ -301,7 +319,7 @@ class OpportunityOut(Schema):
     expires_on: date | None
     is_expired: bool
     visibility: Visibility
-    status: Opportunity.Status
+    status: OpportunityStatus
     value_chains: list[VocabularyRef]
     concepts: list[VocabularyRef]
     moderation_note: str | None = Field(description="The staff's note to the author; only for those who may edit it")
@@ -326,7 +344,7 @@ class OpportunityOut(Schema):
 class OpportunityFields(InputSchema):
     body: str | None = None
     language: str | None = None
-    stage: Opportunity.Stage | Literal[""] | None = None
+    stage: OpportunityStage | Literal[""] | None = None
     expires_on: date | None = None
     visibility: Visibility | None = None
     status: Literal["draft", "published", "archived"] | None = Field(

@@ -5,7 +5,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value):
     """Neutralise spreadsheet formulas: a text cell starting with = + - @ (or a tab or carriage return, which some
-    spreadsheets skip) is prefixed with an apostrophe, so that it opens as the text it is."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+    spreadsheets skip) is prefixed with an apostrophe, so that it opens as the text it is. A text whose apostrophes
+    are already followed by one of them gets one more: the organisation import takes one apostrophe off such a
+    cell (see is_escaped), so that "'=x" comes back as itself and not as "=x"."""
+    if isinstance(value, str) and value.lstrip("'")[:1] in FORMULA_STARTS:
         return "'" + value
     return value
+
+
+def is_escaped(text: str) -> bool:
+    """Whether a cell read back from a spreadsheet was protected by safe_cell (its first apostrophe is ours)."""
+    return text[:1] == "'" and text.lstrip("'")[:1] in FORMULA_STARTS

@@ -32,6 +32,7 @@ import io
 import re
 import secrets
 import time
+import zipfile
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -55,13 +56,16 @@ from filiera.core import audit
 from filiera.core.access import Viewer
 from filiera.core.audit import acting_as
 from filiera.core.countries import COUNTRY_ALIASES, COUNTRY_CODES
+from filiera.core.locks import take_turn
 from filiera.core.models import AuditEntry, Cluster, ValueChain
+from filiera.core.spreadsheets import is_escaped
 from filiera.directory.duplicates import WEBSITE, Candidate, Match, find_duplicates, website_host
 from filiera.directory.exporting import ORGANISATION_COLUMNS
 from filiera.directory.models import Membership, Organisation, OrganisationKind, bulk_saved, fold
 from filiera.directory.services import change_membership_status, self_managed_organisation_ids
 
 REQUIRED_COLUMNS = ("ref", "name", "country")
+IMPORT_TURN = "directory-import"  # every import that writes organisations takes this turn (projects' too)
 COLUMN_ALIASES = {"type": "kind"}  # CORDIS calls the kind "type"
 
 
@@ -85,7 +89,6 @@ PREVIEW_ROWS = 50
 
 _URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 _HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
-_EXPORT_ESCAPE = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 
 
 # --- problems and results ----------------------------------------------------------------------------------------
@@ -263,15 +266,33 @@ def read_table(data: bytes, filename: str = "", *, max_bytes: int | None = None)
         data = _gunzip(data, max_bytes)
     if not data.strip():
         raise UnreadableFile(Problem(_("The file is empty.")))
+    for signature, kind in _OTHER_FORMATS:
+        if data.startswith(signature):
+            raise UnreadableFile(Problem(_("This is a %(kind)s, not a CSV or XLSX file.") % {"kind": kind()}))
     name = filename.lower().removesuffix(".gz")
     if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
-        table = _read_xlsx(data)
+        table = _read_xlsx(data, max_bytes)
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UnreadableFile(Problem(_("This is an old Excel file (.xls); save it as .xlsx or as CSV.")))
     else:
         table = _read_csv(data)
     table.compressed = compressed
     return table
+
+
+# Files people upload by mistake, recognised by their first bytes, so that the message says what they are.
+_OTHER_FORMATS = (
+    (b"%PDF-", lambda: _("PDF document")),
+    (b"\x89PNG\r\n\x1a\n", lambda: _("PNG image")),
+    (b"\xff\xd8\xff", lambda: _("JPEG image")),
+    (b"GIF87a", lambda: _("GIF image")),
+    (b"GIF89a", lambda: _("GIF image")),
+    (b"Rar!\x1a\x07", lambda: _("RAR archive")),
+    (b"7z\xbc\xaf\x27\x1c", lambda: _("7-Zip archive")),
+)
+# A workbook is compressed XML: uncompressed, it may take this many times the upload limit (a real one takes two
+# to ten); beyond, it is a "zip bomb" that would fill the memory.
+XLSX_EXPANSION = 20
 
 
 def _gunzip(data: bytes, max_bytes: int) -> bytes:
@@ -295,11 +316,15 @@ def decode_text(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             raise UnreadableFile(Problem(_("The file claims to be UTF-16 but is not."))) from exc
     if b"\x00" in data:
+        utf16 = _utf16_without_bom(data)
+        if utf16 is not None:
+            return utf16
         raise UnreadableFile(Problem(_("This is not a CSV or XLSX file: it contains binary data.")))
     try:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
         pass
+    _refuse_mixed_encodings(data)
     best = from_bytes(data).best()
     if best is None:
         raise UnreadableFile(Problem(_("The text encoding of the file could not be recognised; save it as CSV UTF-8.")))
@@ -312,6 +337,40 @@ def decode_text(data: bytes) -> tuple[str, str]:
     if western is not None and mess_ratio(western) <= best.chaos + 0.01:
         return western, "cp1252"
     return str(best), best.encoding
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """Text saved as UTF-16 without a byte-order mark: every other byte of its Latin letters is a zero byte."""
+    if len(data) % 2:
+        return None
+    for encoding, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+        if zeros.count(0) >= 0.9 * len(zeros):
+            try:
+                return data.decode(encoding), "UTF-16"
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+_UTF8_LETTER = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _refuse_mixed_encodings(data: bytes) -> None:
+    """A file pasted together from a UTF-8 file and a legacy one (Excel's "CSV" on Windows) has lines in both:
+    whichever encoding it is read in, some of its accented letters come out wrong, so it is refused."""
+    first_legacy = None
+    has_utf8 = False
+    for number, line in enumerate(data.splitlines(), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            first_legacy = first_legacy or number
+            continue
+        has_utf8 = has_utf8 or bool(_UTF8_LETTER.search(line))
+    if first_legacy and has_utf8:
+        raise UnreadableFile(Problem(
+            _("the file mixes text encodings: this line is not in UTF-8 while other lines are; save the whole file "
+              "as CSV UTF-8."), row=first_legacy))
 
 
 def _read_csv(data: bytes) -> Table:
@@ -363,7 +422,18 @@ def _detect_delimiter(header_line: str) -> str:
     return best if recognised(best) > recognised(sniffed) else sniffed
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, max_bytes: int) -> Table:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise UnreadableFile(Problem(_("This is not a valid XLSX workbook."))) from exc
+    if not any(member.filename == "[Content_Types].xml" for member in members):
+        raise UnreadableFile(Problem(_("This is a ZIP archive but not an XLSX workbook.")))
+    limit = XLSX_EXPANSION * max_bytes
+    if sum(member.file_size for member in members) > limit:
+        raise UnreadableFile(Problem(_("Uncompressed, the workbook is larger than the limit of %(limit)s.")
+                                     % {"limit": filesizeformat(limit)}))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds (zip, XML, key errors) for a broken workbook
@@ -565,7 +635,7 @@ class RowValidator:
             if text.startswith("="):
                 self.error(row, name, _("formulas are not accepted; type the value instead."))
                 continue
-            if text.startswith(_EXPORT_ESCAPE):
+            if is_escaped(text):
                 text = text[1:]  # our export protects such cells with an apostrophe; take the value back
             raw[name] = text
         if any(cells[self.header_width:]):
@@ -756,8 +826,10 @@ def _changes(organisation: Organisation, parsed: ParsedRow, current_chains: set[
 
 
 def plan_import(data: bytes, filename: str, *, viewer: Viewer, cluster: Cluster | None = None,
-                max_bytes: int | None = None) -> ImportReport:
-    """Read and validate the whole file and work out, row by row, what the import would do. Writes nothing."""
+                max_bytes: int | None = None, lock: bool = False) -> ImportReport:
+    """Read and validate the whole file and work out, row by row, what the import would do. Writes nothing. With
+    `lock` (inside the import's transaction) the organisations it would update stay locked until it ends, so that
+    nobody changes them between this plan and its writes."""
     report = ImportReport(filename=filename, cluster=cluster)
     try:
         table = read_table(data, filename, max_bytes=max_bytes)
@@ -785,7 +857,8 @@ def plan_import(data: bytes, filename: str, *, viewer: Viewer, cluster: Cluster 
     matched_ids = sorted({id_of_ref[p.ref] for p in valid if p.ref in id_of_ref})
     chains_of: dict[int, set[int]] = defaultdict(set)
     for chunk in _chunks(matched_ids):
-        report.organisations.update(Organisation.objects.in_bulk(chunk))
+        existing = Organisation.objects.select_for_update(no_key=True).order_by("pk") if lock else Organisation.objects
+        report.organisations.update(existing.in_bulk(chunk))
         links = Organisation.value_chains.through.objects.filter(organisation_id__in=chunk)
         for organisation_id, chain_id in links.values_list("organisation_id", "valuechain_id"):
             chains_of[organisation_id].add(chain_id)
@@ -897,7 +970,12 @@ def import_organisations(viewer: Viewer, data: bytes, filename: str, *, cluster:
     started = time.monotonic()
     try:
         with transaction.atomic():
-            report = plan_import(data, filename, viewer=viewer, cluster=cluster, max_bytes=max_bytes)
+            if not dry_run:
+                # Imports take turns: the next one plans against what this one wrote (no duplicate refs or
+                # slugs, no file refused because another import was running).
+                take_turn(IMPORT_TURN)
+            report = plan_import(data, filename, viewer=viewer, cluster=cluster, max_bytes=max_bytes,
+                                 lock=not dry_run)
             if skip_invalid:
                 _skip_invalid_rows(report)
             if not report.errors and not dry_run:

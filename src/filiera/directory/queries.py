@@ -35,7 +35,9 @@ def _many(params: QueryDict | dict, name: str) -> list[str]:
     else:
         value = params.get(name) or []
         values = value if isinstance(value, list) else [value]
-    return [v.strip() for v in values if v and v.strip()]
+    # PostgreSQL refuses a NUL character in a query's text (a 500); no slug or code holds one.
+    values = [v.replace("\x00", "").strip() for v in values if v]
+    return [v for v in values if v]
 
 
 # How many engine matches a text search considers: enough for any page a person reads, bounded for the SQL.
@@ -112,7 +114,7 @@ class DirectoryFilters:
     def from_query(cls, params: QueryDict | dict) -> DirectoryFilters:
         q = params.get("q", "") if params else ""
         return cls(
-            q=(q or "").strip()[:200],
+            q=(q or "").replace("\x00", "").strip()[:200],
             kind=[k for k in _many(params, "kind") if k in OrganisationKind.values],
             helix=[h for h in _many(params, "helix") if h in Helix.values],
             country=[c.upper()[:2] for c in _many(params, "country")],

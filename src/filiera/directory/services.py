@@ -20,6 +20,8 @@ from filiera.core.access import Viewer, live_statuses
 from filiera.core.models import Cluster, Concept, ValueChain
 from filiera.core.services import assign
 from filiera.directory.models import Membership, Opportunity, Organisation, Person
+from filiera.privacy.models import ConsentRecord
+from filiera.privacy.services import consent_source, record_consents
 
 ORGANISATION_FIELDS = (
     "ref", "name", "short_name", "kind", "is_sme", "country", "region", "city", "postcode", "website",
@@ -95,15 +97,20 @@ def update_organisation(
 ) -> Organisation:
     if not viewer.can_edit_organisation(organisation):
         raise PermissionDenied
-    assign(organisation, data, ORGANISATION_FIELDS)
-    if not organisation.ref:
-        organisation.ref = None
-    organisation.full_clean()
-    organisation.save()
+    # Start from the stored row, locked: what an import or a colleague wrote since `organisation` was loaded is
+    # kept (only the fields in `data` change), and the audit log names the values really replaced.
+    stored = Organisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
+    assign(stored, data, ORGANISATION_FIELDS)
+    if not stored.ref:
+        stored.ref = None
+    stored.full_clean()
+    stored.save()
     if concepts is not None:
-        organisation.concepts.set(concepts)
+        stored.concepts.set(concepts)
     if value_chains is not None:
-        organisation.value_chains.set(value_chains)
+        stored.value_chains.set(value_chains)
+    organisation.__dict__.update(stored.__dict__)  # the caller's instance shows what is now stored
+    organisation.__dict__.pop("_prefetched_objects_cache", None)
     return organisation
 
 
@@ -247,12 +254,10 @@ def register_applicant(
     )
     person = Person(organisation=organisation, user=user, is_representative=True)
     assign(person, {**person_data, "is_representative": True}, PERSON_FIELDS)
-    if person_data.get("consent_directory"):
-        person.consent_directory_at = timezone.now()
-    if person_data.get("consent_newsletter"):
-        person.consent_newsletter_at = timezone.now()
     person.full_clean()
-    person.save()
+    consents = {ConsentRecord.Purpose.DIRECTORY: bool(person_data.get("consent_directory")),
+                ConsentRecord.Purpose.NEWSLETTER: bool(person_data.get("consent_newsletter"))}
+    record_consents(person, consents, source=ConsentRecord.Source.FORM, by_id=user.pk)
     Membership.objects.create(
         organisation=organisation, cluster=cluster, status=Membership.Status.APPLICANT, application_message=message
     )
@@ -260,20 +265,6 @@ def register_applicant(
 
 
 # --- people ----------------------------------------------------------------------------------------------------
-
-
-def _set_consents(person: Person, consent_directory: bool | None, consent_newsletter: bool | None) -> None:
-    now = timezone.now()
-    if consent_directory is not None:
-        if consent_directory and person.consent_directory_at is None:
-            person.consent_directory_at = now
-        elif not consent_directory:
-            person.consent_directory_at = None
-    if consent_newsletter is not None:
-        if consent_newsletter and person.consent_newsletter_at is None:
-            person.consent_newsletter_at = now
-        elif not consent_newsletter:
-            person.consent_newsletter_at = None
 
 
 @transaction.atomic
@@ -300,9 +291,13 @@ def save_person(
     ):
         raise PermissionDenied
     assign(person, data, PERSON_FIELDS)
-    _set_consents(person, consent_directory, consent_newsletter)
     person.full_clean()
-    person.save()
+    # Saves the person too, and keeps the history of each consent given or withdrawn.
+    record_consents(
+        person,
+        {ConsentRecord.Purpose.DIRECTORY: consent_directory, ConsentRecord.Purpose.NEWSLETTER: consent_newsletter},
+        source=consent_source(viewer, person), by_id=viewer.user_id,
+    )
     return person
 
 

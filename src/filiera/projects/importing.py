@@ -21,10 +21,12 @@ from django.utils.translation import gettext as _
 from filiera.core import audit
 from filiera.core.audit import acting_as
 from filiera.core.countries import COUNTRY_ALIASES, COUNTRY_CODES
+from filiera.core.locks import take_turn
 from filiera.core.models import AuditEntry, Cluster
 from filiera.directory.importing import (
     CORDIS_KINDS,
     CORDIS_PRIVATE,
+    IMPORT_TURN,
     Problem,
     UnreadableFile,
     _allocate_slug,
@@ -275,6 +277,10 @@ def import_projects(report: ProjectImportReport, projects: dict[str, ProjectReco
     organisations = organisations or {}
     try:
         with transaction.atomic():
+            if not dry_run:
+                # Imports take turns with each other and with the organisation import: the next one plans against
+                # what this one wrote (it creates organisations too).
+                take_turn(IMPORT_TURN)
             plan = _plan(report, projects, participations, organisations, create_missing, cluster)
             if plan is not None and not report.errors and not dry_run:
                 with acting_as(user, label=actor_label), bulk_saving():
@@ -522,6 +528,7 @@ def import_cordis(projects: bytes, projects_name: str, organizations: bytes, org
 
 # --- calls from the Funding & Tenders portal -----------------------------------------------------------------------
 
+CALL_IMPORT_TURN = "call-import"
 CALL_STATUSES = {"open": Call.Status.OPEN, "forthcoming": Call.Status.FORTHCOMING, "closed": Call.Status.CLOSED}
 
 
@@ -567,39 +574,49 @@ def import_call_topics(data: bytes, filename: str, *, dry_run: bool = False, use
                                          column="topicId"))
     if report.errors:
         return report
-    existing = _existing(Call, "identifier", [t.identifier for t in read.topics], "imported", *_call_values(
-        read.topics[0]).keys()) if read.topics else {}
-    new, changed = [], []
-    for topic in read.topics:
-        values = _call_values(topic)
-        call = existing.get(topic.identifier)
-        if call is None:
-            new.append(Call(identifier=topic.identifier, imported=True, **values))
-            continue
-        if not call.imported:
-            report.warnings.append(Problem(_("a call entered by hand has the identifier %(identifier)s; it was left "
-                                             "as it is.") % {"identifier": topic.identifier}, row=topic.number))
-            report.calls_unchanged += 1
-            continue
-        changes = {name: value for name, value in values.items() if getattr(call, name) != value}
-        if changes:
-            changed.append((call, changes))
-        else:
-            report.calls_unchanged += 1
-    report.calls_created, report.calls_updated = len(new), len(changed)
-    if not dry_run:
-        with transaction.atomic(), acting_as(user, label=actor_label):
-            Call.objects.bulk_create(new, batch_size=500)
-            entries = [audit.created_entry(call) for call in new]
-            for call, changes in changed:
-                entries.append(audit.updated_entry(call, {name: (getattr(call, name), value)
-                                                          for name, value in changes.items()}))
-                for name, value in changes.items():
-                    setattr(call, name, value)
-            if changed:
-                Call.objects.bulk_update([call for call, _ in changed],
-                                         sorted({name for _, changes in changed for name in changes}), batch_size=500)
-            AuditEntry.objects.bulk_create(entries, batch_size=500)
-        report.applied = True
+    try:
+        with transaction.atomic():
+            if not dry_run:
+                take_turn(CALL_IMPORT_TURN)  # the next import of topics plans against what this one wrote
+            existing = _existing(Call, "identifier", [t.identifier for t in read.topics], "imported",
+                                 *_call_values(read.topics[0]).keys()) if read.topics else {}
+            new, changed = [], []
+            for topic in read.topics:
+                values = _call_values(topic)
+                call = existing.get(topic.identifier)
+                if call is None:
+                    new.append(Call(identifier=topic.identifier, imported=True, **values))
+                    continue
+                if not call.imported:
+                    report.warnings.append(Problem(_("a call entered by hand has the identifier %(identifier)s; it "
+                                                     "was left as it is.") % {"identifier": topic.identifier},
+                                                   row=topic.number))
+                    report.calls_unchanged += 1
+                    continue
+                changes = {name: value for name, value in values.items() if getattr(call, name) != value}
+                if changes:
+                    changed.append((call, changes))
+                else:
+                    report.calls_unchanged += 1
+            report.calls_created, report.calls_updated = len(new), len(changed)
+            if not dry_run:
+                with acting_as(user, label=actor_label):
+                    Call.objects.bulk_create(new, batch_size=500)
+                    entries = [audit.created_entry(call) for call in new]
+                    for call, changes in changed:
+                        entries.append(audit.updated_entry(call, {name: (getattr(call, name), value)
+                                                                  for name, value in changes.items()}))
+                        for name, value in changes.items():
+                            setattr(call, name, value)
+                    if changed:
+                        Call.objects.bulk_update([call for call, _ in changed],
+                                                 sorted({name for _, changes in changed for name in changes}),
+                                                 batch_size=500)
+                    AuditEntry.objects.bulk_create(entries, batch_size=500)
+                report.applied = True
+    except IntegrityError:  # a call entered by hand with one of the identifiers meanwhile
+        report.applied = False
+        report.errors.append(Problem(_("The calls changed while the file was being imported, so nothing was "
+                                       "imported. Import the file again.")))
     report.seconds = time.monotonic() - started
     return report

@@ -26,13 +26,16 @@ from ninja.responses import Status
 from filiera.api.auth import SessionAuth, TokenAuth
 from filiera.api.common import Pagination, observed_cluster, signed_in_viewer, viewer
 from filiera.api.routers.projects import AlternativeOut
-from filiera.api.schemas import ErrorOut, ValidationErrorOut
+from filiera.api.schemas import ErrorOut, RecordId, ValidationErrorOut, choices_of
 from filiera.challenges import services
 from filiera.challenges.models import Challenge, Need, Solution, Theme
 from filiera.core.access import Viewer
 from filiera.directory.models import Organisation
 
 router = Router(tags=["challenges"])
+
+ChallengeStage = choices_of(Challenge.Stage, "ChallengeStage")
+SolutionStatus = choices_of(Solution.Status, "SolutionStatus")
 
 ERRORS = {400: ValidationErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 VOTES_SHOWN = (Challenge.Stage.VOTING, Challenge.Stage.SOLUTIONS, Challenge.Stage.CLOSED)
@@ -68,7 +71,7 @@ class ChallengeOut(Schema):
     language: str
     opens_on: date | None
     closes_on: date | None = Field(description="The last day solutions are taken")
-    stage: Challenge.Stage = Field(description="draft, needs, voting, solutions or closed")
+    stage: ChallengeStage = Field(description="draft, needs, voting, solutions or closed")
     open_voting: bool = Field(description="Visitors may vote (on the web pages, one ballot per browser)")
     accepts_needs: bool
     accepts_solutions: bool
@@ -178,7 +181,7 @@ class PlaceIn(Schema):
 
 
 class BallotIn(Schema):
-    themes: list[int] = Field(description="Up to three theme ids; voting again replaces the ballot")
+    themes: list[RecordId] = Field(description="Up to three theme ids; voting again replaces the ballot")
 
 
 class BallotOut(Schema):
@@ -193,7 +196,7 @@ class SolutionOut(Schema):
     title: str
     description: str
     opportunity: int | None = Field(alias="opportunity_id")
-    status: Solution.Status = Field(description="submitted, shortlisted or declined")
+    status: SolutionStatus = Field(description="submitted, shortlisted or declined")
     created_at: datetime
     updated_at: datetime
 
@@ -227,8 +230,8 @@ class PriorityOut(Schema):
 
 class ActivityIn(Schema):
     acronym: str
-    organisation_ids: list[int] = Field(description="The consortium (a builder's alternative, or adjusted)")
-    coordinator_id: int | None = None
+    organisation_ids: list[RecordId] = Field(description="The consortium (a builder's alternative, or adjusted)")
+    coordinator_id: RecordId | None = None
 
 
 class ActivityOut(Schema):

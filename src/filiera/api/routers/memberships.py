@@ -7,7 +7,14 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from filiera.api.common import Pagination, signed_in_viewer, viewer
-from filiera.api.schemas import ErrorOut, MembershipOut, MembershipPatch, MembershipStatusIn, ValidationErrorOut
+from filiera.api.schemas import (
+    ErrorOut,
+    MembershipOut,
+    MembershipPatch,
+    MembershipStatus,
+    MembershipStatusIn,
+    ValidationErrorOut,
+)
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster
 from filiera.directory import backoffice, services
@@ -19,7 +26,7 @@ ERRORS = {400: ValidationErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 class MembershipQuery(Schema):
-    status: list[Membership.Status] = Field(default_factory=list, description="Repeatable")
+    status: list[MembershipStatus] = Field(default_factory=list, description="Repeatable")
     q: str = Field("", description="Words in the organisation's name or short name, as on the Members page")
 
 

@@ -14,7 +14,14 @@ from filiera.api.common import (
     viewer,
     visible_organisation,
 )
-from filiera.api.schemas import ErrorOut, OpportunityIn, OpportunityOut, OpportunityPatch, ValidationErrorOut
+from filiera.api.schemas import (
+    ErrorOut,
+    OpportunityIn,
+    OpportunityOut,
+    OpportunityPatch,
+    OpportunityStatus,
+    ValidationErrorOut,
+)
 from filiera.core.access import Viewer
 from filiera.directory import services
 from filiera.directory.models import Opportunity
@@ -35,7 +42,7 @@ class OpportunityQuery(Schema):
     country: list[str] = Field(default_factory=list, description="Repeatable; the organisation's country")
     expired: bool = Field(False, description="Include expired opportunities")
     organisation: int | None = Field(None, description="Only this organisation's opportunities")
-    status: list[Opportunity.Status] = Field(
+    status: list[OpportunityStatus] = Field(
         default_factory=list,
         description="Repeatable; published only when left out. Drafts, hidden and archived ones are listed only "
         "to their organisation and the moderating staff.",

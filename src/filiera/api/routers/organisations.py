@@ -77,7 +77,9 @@ def update_organisation(request, organisation_id: int, payload: OrganisationPatc
     """Its representatives, the staff of its clusters and platform admins may change it."""
     current = viewer(request)
     organisation = visible_organisation(current, organisation_id)
-    data = payload.dict(exclude_unset=True)
+    # null is "not sent" (the text fields cannot hold it), except for `ref`, which it clears.
+    data = {name: value for name, value in payload.dict(exclude_unset=True).items()
+            if value is not None or name == "ref"}
     concepts = concepts_by_slug(data.pop("concepts", None))
     value_chains = value_chains_by_slug(data.pop("value_chains", None))
     services.update_organisation(current, organisation, data, concepts=concepts, value_chains=value_chains)

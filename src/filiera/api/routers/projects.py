@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from filiera.api.common import Pagination, concepts_by_slug, signed_in_viewer, value_chains_by_slug, viewer
-from filiera.api.schemas import ErrorOut, ValidationErrorOut
+from filiera.api.schemas import ErrorOut, RecordId, ValidationErrorOut
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster
 from filiera.directory.models import Organisation
@@ -323,10 +323,10 @@ class MemberFundingOut(Schema):
 
 
 class BuilderIn(Schema):
-    call: int
-    coordinator: int | None = None
-    include: list[int] = Field(default_factory=list)
-    exclude: list[int] = Field(default_factory=list)
+    call: RecordId
+    coordinator: RecordId | None = None
+    include: list[RecordId] = Field(default_factory=list)
+    exclude: list[RecordId] = Field(default_factory=list)
     min_size: int | None = None
     max_size: int | None = None
     max_per_country: int | None = None
@@ -355,10 +355,10 @@ class AlternativeOut(Schema):
 
 
 class ProposalIn(Schema):
-    call: int
+    call: RecordId
     acronym: str
-    members: list[int]
-    coordinator: int | None = None
+    members: list[RecordId]
+    coordinator: RecordId | None = None
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
@@ -511,7 +511,7 @@ def answer_interest(request, interest_id: int, decision: Literal["accept", "decl
 # --- projects ------------------------------------------------------------------------------------------------------
 
 
-@router.get("/projects", response={200: list[ProjectOut]}, summary="List projects")
+@router.get("/projects", response={200: list[ProjectOut], 401: ErrorOut, 404: ErrorOut}, summary="List projects")
 @paginate(Pagination)
 def list_projects(request, q: str = "", status: str = "", programme: str = "", cluster: str = ""):
     """Public records and the projects of the clusters the caller runs, observes or takes part in. `cluster`

@@ -10,13 +10,15 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from filiera.api.common import Pagination, observed_cluster, signed_in_viewer
-from filiera.api.schemas import ErrorOut, ValidationErrorOut
+from filiera.api.schemas import ErrorOut, ValidationErrorOut, choices_of
 from filiera.core.access import Viewer
 from filiera.core.models import Cluster
 from filiera.monitoring import surveys
 from filiera.monitoring.models import Survey
 
 router = Router(tags=["monitoring"])
+
+SurveyStatus = choices_of(Survey.Status, "SurveyStatus")
 
 ERRORS = {400: ValidationErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
@@ -30,7 +32,7 @@ class SurveyOut(Schema):
     title: str
     year: int = Field(description="The year whose satisfaction the survey measures (its answers count in its KPIs)")
     introduction: str
-    status: Survey.Status = Field(description="draft, open or closed")
+    status: SurveyStatus = Field(description="draft, open or closed")
     closes_on: date | None = Field(description="After this day the personal links take no more answers")
     sent_at: datetime | None
     created_at: datetime
