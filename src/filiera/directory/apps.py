@@ -16,9 +16,15 @@ class DirectoryConfig(AppConfig):
         audit.register(Opportunity, organisation=lambda o: o.organisation_id, cluster=lambda o: o.cluster_id)
 
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import pre_delete
+        from django.db.models.signals import m2m_changed, pre_delete
 
         pre_delete.connect(_unlink_deleted_user, sender=get_user_model(), weak=False)
+
+        from filiera.directory.queries import directory_changed
+
+        # An organisation's value chains and competences change without a save of the organisation.
+        for through in (Organisation.value_chains.through, Organisation.concepts.through):
+            m2m_changed.connect(directory_changed, sender=through, weak=False)
 
 
 def _unlink_deleted_user(sender, instance, **kwargs):

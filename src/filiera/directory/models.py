@@ -137,7 +137,12 @@ class Organisation(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("organisation")
-        indexes = [models.Index(fields=["kind"]), models.Index(fields=["visibility"])]
+        indexes = [
+            models.Index(fields=["kind"]),
+            models.Index(fields=["visibility"]),
+            # The directory's order: its pages read the next twenty names instead of sorting every organisation.
+            models.Index(fields=["name", "id"], name="organisation_name_order"),
+        ]
 
     def __str__(self) -> str:
         return self.name
