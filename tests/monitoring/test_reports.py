@@ -143,6 +143,13 @@ def test_spreadsheet_text_cannot_be_a_formula(cluster_a, history):
 
 
 @pytest.mark.django_db
+def test_a_control_character_in_a_title_does_not_break_the_workbook(cluster_a, history):
+    Event.objects.filter(slug="fair-2025").update(title="Fair\x01\x0b=1")
+    book = load_workbook(io.BytesIO(reports.annual_report(cluster_a, 2025, "xlsx", "en", today=TODAY)))
+    assert book["Events"]["A2"].value == "Fair=1"
+
+
+@pytest.mark.django_db
 def test_pdf_in_english(cluster_a, entered):
     content = reports.annual_report(cluster_a, 2025, "pdf", "en", today=TODAY)
     assert content.startswith(b"%PDF")

@@ -1,5 +1,7 @@
 """What every file Filiera writes for a spreadsheet shares (CSV and XLSX exports, reports, evidence packs)."""
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -16,3 +18,10 @@ def safe_cell(value):
 def is_escaped(text: str) -> bool:
     """Whether a cell read back from a spreadsheet was protected by safe_cell (its first apostrophe is ours)."""
     return text[:1] == "'" and text.lstrip("'")[:1] in FORMULA_STARTS
+
+
+def safe_xlsx_cell(value):
+    """safe_cell for a workbook, without the control characters a workbook cannot hold: openpyxl refuses the whole
+    file for one, so a name typed or imported with one would break every export it is in. They go first, so that
+    what they hid ("\x01=1") is neutralised too."""
+    return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)

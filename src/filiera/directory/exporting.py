@@ -8,9 +8,8 @@ from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from filiera.core.spreadsheets import safe_cell
+from filiera.core.spreadsheets import safe_cell, safe_xlsx_cell
 from filiera.directory.models import Organisation
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
@@ -41,19 +40,12 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel open accented text correctly
 
 
-def _xlsx_cell(value):
-    """safe_cell, without the control characters a workbook cannot hold (openpyxl refuses the whole file for one,
-    and a name typed or imported with one would break every export it is in). They go first, so that what they
-    hid ("\x01=1") is neutralised too."""
-    return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
-
-
 def write_xlsx(header: Sequence[str], rows: Iterable[Sequence], title: str = "Export") -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(list(header))
     for row in rows:
-        sheet.append([_xlsx_cell(v) for v in row])
+        sheet.append([safe_xlsx_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

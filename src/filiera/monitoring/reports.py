@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from filiera.core.countries import country_name
 from filiera.core.models import Cluster
-from filiera.core.spreadsheets import safe_cell
+from filiera.core.spreadsheets import safe_xlsx_cell
 from filiera.directory.models import Helix, OrganisationKind
 from filiera.events.models import Event, Registration
 from filiera.monitoring import charts, kpis, services
@@ -370,7 +370,7 @@ def to_xlsx(report: Report) -> bytes:
         for c, column in enumerate(table.columns, start=1):
             sheet.column_dimensions[get_column_letter(c)].width = column.width
         for r, row in enumerate(table.rows):
-            sheet.append([safe_cell(value) for value in row])
+            sheet.append([safe_xlsx_cell(value) for value in row])
             for c, value in enumerate(row):
                 kind = table.kind(r, c)
                 cell = sheet.cell(row=r + 2, column=c + 1)
