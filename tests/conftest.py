@@ -16,7 +16,7 @@ import datetime
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
@@ -30,6 +30,14 @@ PASSWORD = "correct-horse-battery-9"
 def _tasks_run_immediately():
     HUEY.immediate = True
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_passwords():
+    """Django's PBKDF2 costs about half a second per password on this kind of machine, and the suite makes
+    thousands of users: hash them the quick way. Signing in with a password works the same."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
