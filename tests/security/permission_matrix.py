@@ -363,7 +363,8 @@ API: dict[str, Rule] = {
     "POST /api/events/{event_id}/registrations/{registration_id}/cancel": api(
         API_OWNER_OR_STAFF, event_id=w.event, registration_id=w.registration),
     "GET /api/events/{event_id}/participants": api(API_CLUSTER_MEMBERS, event_id=w.event),
-    "POST /api/events/{event_id}/meeting-requests": api(API_PARTICIPANT_WRITES, event_id=w.event),
+    "POST /api/events/{event_id}/meeting-requests": api(API_PARTICIPANT_WRITES, event_id=w.event,
+                                                        fields={"receiver": w.participant}),
     "GET /api/events/{event_id}/meeting-requests": api(API_PARTICIPANT_READ, event_id=w.event),
     "POST /api/events/{event_id}/meeting-requests/{request_id}/{decision}": api(
         API_PARTICIPANT_WRITES, event_id=w.event, request_id=w.meeting_request, decision="accept"),
@@ -391,7 +392,8 @@ API: dict[str, Rule] = {
                                                       fields={"organisation": w.org_id}),
     "POST /api/partner-searches/{search_id}/follow": api(API_MEMBERS_WRITES, search_id=w.search),
     "DELETE /api/partner-searches/{search_id}/follow": api(API_MEMBERS_WRITES, search_id=w.search),
-    "POST /api/partner-searches/{search_id}/interests": api(API_MEMBER_ORGANISATION_WRITES, search_id=w.search),
+    "POST /api/partner-searches/{search_id}/interests": api(API_MEMBER_ORGANISATION_WRITES, search_id=w.search,
+                                                             fields={"organisation": w.org_id}),
     "GET /api/partner-searches/{search_id}/interests": api(API_SEARCH_OWNER, search_id=w.search),
     "POST /api/interests/{interest_id}/{decision}": api(API_SEARCH_OWNER, interest_id=w.interest,
                                                         decision="accept"),
@@ -409,8 +411,9 @@ API: dict[str, Rule] = {
     "POST /api/projects/{project_id}/documents": api(API_BACK_OFFICE_WRITES, project_id=w.project),
     "GET /api/clusters/{slug}/portfolio": api(API_DASHBOARD, slug=w.cluster),
     "GET /api/clusters/{slug}/funding": api(API_DASHBOARD, slug=w.cluster),
-    "POST /api/clusters/{slug}/consortia": api(API_STAFF, slug=w.cluster),
-    "POST /api/clusters/{slug}/proposals": api(API_STAFF, slug=w.cluster),
+    # Ids in a body name real records: PostgreSQL's sequences are not rolled back, so an id of 1 names nothing there.
+    "POST /api/clusters/{slug}/consortia": api(API_STAFF, slug=w.cluster, fields={"call": w.call}),
+    "POST /api/clusters/{slug}/proposals": api(API_STAFF, slug=w.cluster, fields={"call": w.call}),
     # monitoring
     "GET /api/clusters/{slug}/kpis": api(API_DASHBOARD, slug=w.cluster),
     "GET /api/clusters/{slug}/targets": api(API_DASHBOARD, slug=w.cluster),
