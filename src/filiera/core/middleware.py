@@ -54,10 +54,12 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         path = request.path_info
+        step = None
         if (request.user.is_authenticated and not path.startswith(self.OPEN_PREFIXES)
-                and not path.startswith(settings.STATIC_URL) and two_factor.must_verify(request)):
-            target = "two_factor_verify" if two_factor.has_authenticator(request.user) else "two_factor_enrol"
-            url = f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}"
+                and not path.startswith(settings.STATIC_URL)):
+            step = two_factor.pending_step(request)
+        if step is not None:
+            url = f"{reverse('two_factor_' + step)}?{urlencode({'next': request.get_full_path()})}"
             if request.headers.get("HX-Request"):
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = url

@@ -54,12 +54,20 @@ def is_verified(request) -> bool:
     return settings.FILIERA_OIDC_SATISFIES_2FA and bool(request.session.get(SSO_VERIFIED_SESSION_KEY))
 
 
-def must_verify(request) -> bool:
-    """A signed-in session that has to pass the second factor before it counts."""
+def pending_step(request) -> str | None:
+    """What a signed-in session still has to do before it counts: "verify" (a code of its authenticator),
+    "enrol" (the policy requires an authenticator it does not have yet) or nothing. One query for most users."""
     user = request.user
     if not user.is_authenticated or is_verified(request):
-        return False
-    return has_authenticator(user) or policy_requires(user)
+        return None
+    if has_authenticator(user):
+        return "verify"
+    return "enrol" if policy_requires(user) else None
+
+
+def must_verify(request) -> bool:
+    """A signed-in session that has to pass the second factor before it counts."""
+    return pending_step(request) is not None
 
 
 def pending_authenticator(user) -> TOTPDevice:
