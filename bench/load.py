@@ -59,7 +59,7 @@ from pathlib import Path
 
 import docs_section  # bench/ is on the path when a script runs
 import monitoring_data
-from scratch_db import PG_ADMIN_URL
+from scratch_db import PG_ADMIN_URL, postgres_url, prepare_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -93,7 +93,7 @@ def load() -> float:
 
 
 def database_url() -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + DATABASE
+    return postgres_url(DATABASE)
 
 
 def digest() -> str:
@@ -165,9 +165,8 @@ def prepare(env: dict, fresh: bool) -> dict:
         return {"reused": True, "digest": wanted}
     print(f"Preparing database {DATABASE} (data digest {wanted}): a few minutes", file=sys.stderr)
     started = time.perf_counter()
-    with admin() as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
+    if prepare_postgres(DATABASE) is None:
+        raise SystemExit("The load test needs PostgreSQL.")
     filiera(["migrate", "--noinput"], env)
     internal("cluster", env)
     # --skip-invalid: three rows of the register lost their country upstream (Namibia's "NA" read as missing).
