@@ -22,7 +22,7 @@ def visitor(db):
 
 def test_the_same_counts_are_read_from_the_cache(visitor, org_a, django_assert_max_num_queries):
     first = counts(visitor)
-    with django_assert_max_num_queries(3):  # the two aggregates of the stamp, nothing counted
+    with django_assert_max_num_queries(2):  # the stamp's two latest changes, nothing counted
         assert counts(visitor) == first
 
 
@@ -43,6 +43,16 @@ def test_a_new_or_deleted_organisation_counts_again(visitor, org_a, cluster_a):
     assert matching_count(organisation_facets(visitor, DirectoryFilters()), DirectoryFilters()) == before + 1
     extra.delete()
     assert matching_count(organisation_facets(visitor, DirectoryFilters()), DirectoryFilters()) == before
+
+
+def test_a_deleted_membership_counts_again(visitor, org_a, cluster_a):
+    """A deletion leaves no newer change behind: the generation moves instead (a cluster's deletion cascades)."""
+    extra = Organisation.objects.create(name="Nuova Srl", country="IT", kind="sme", visibility=Visibility.PUBLIC)
+    Membership.objects.create(organisation=extra, cluster=cluster_a, status=Membership.Status.ACTIVE)
+    Membership.objects.get(organisation=org_a, cluster=cluster_a).save()  # the latest change is not the deleted one
+    before = counts(visitor)["cluster"][cluster_a.slug]
+    Membership.objects.filter(organisation=extra).delete()
+    assert counts(visitor)["cluster"].get(cluster_a.slug, 0) == before - 1
 
 
 def test_competences_set_without_a_save_count_again(visitor, org_a, concept):

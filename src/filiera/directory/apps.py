@@ -16,7 +16,7 @@ class DirectoryConfig(AppConfig):
         audit.register(Opportunity, organisation=lambda o: o.organisation_id, cluster=lambda o: o.cluster_id)
 
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import m2m_changed, pre_delete
+        from django.db.models.signals import m2m_changed, post_delete, pre_delete
 
         pre_delete.connect(_unlink_deleted_user, sender=get_user_model(), weak=False)
 
@@ -25,6 +25,10 @@ class DirectoryConfig(AppConfig):
         # An organisation's value chains and competences change without a save of the organisation.
         for through in (Organisation.value_chains.through, Organisation.concepts.through):
             m2m_changed.connect(directory_changed, sender=through, weak=False)
+        # A deletion leaves no newer `updated_at` behind (a cluster's deletion cascades to its memberships: the
+        # signal is sent for each of them).
+        for model in (Organisation, Membership):
+            post_delete.connect(directory_changed, sender=model, weak=False)
 
 
 def _unlink_deleted_user(sender, instance, **kwargs):

@@ -142,6 +142,8 @@ class Organisation(models.Model):
             models.Index(fields=["visibility"]),
             # The directory's order: its pages read the next twenty names instead of sorting every organisation.
             models.Index(fields=["name", "id"], name="organisation_name_order"),
+            # The directory's stamp (queries._directory_stamp) reads the latest change on every page.
+            models.Index(fields=["updated_at"], name="organisation_updated"),
         ]
 
     def __str__(self) -> str:
@@ -205,7 +207,10 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "cluster"], name="one_membership_per_cluster"),
         ]
-        indexes = [models.Index(fields=["cluster", "status"])]
+        indexes = [
+            models.Index(fields=["cluster", "status"]),
+            models.Index(fields=["updated_at"], name="membership_updated"),  # the directory's stamp reads it
+        ]
         verbose_name = _("membership")
 
     def __str__(self) -> str:

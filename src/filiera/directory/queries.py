@@ -182,7 +182,8 @@ FACETS_GENERATION = "directory-facets-generation"
 
 
 def directory_changed(**kwargs) -> None:
-    """Receiver of the changes the stamp below cannot see (an organisation's value chains and competences)."""
+    """Receiver of the changes the stamp below cannot see: an organisation's value chains and competences set, an
+    organisation or a membership deleted."""
     try:
         cache.incr(FACETS_GENERATION)
     except ValueError:
@@ -190,14 +191,14 @@ def directory_changed(**kwargs) -> None:
 
 
 def _directory_stamp() -> str:
-    """What the facet counts are computed from, in two cheap aggregates: every save of an organisation or a
-    membership moves its table's latest `updated_at` (bulk imports set it too), and a deletion changes the count;
-    a change of an organisation's value chains or competences moves the generation (directory_changed).
+    """What the facet counts are computed from, read off two indexes: every save of an organisation or a membership
+    moves its table's latest `updated_at` (bulk imports set it too); a deletion, or a change of an organisation's
+    value chains or competences, moves the generation (directory_changed, connected in directory.apps).
     Labels (clusters, value chains, concepts) change rarely and wait for FACETS_CACHE_SECONDS."""
-    orgs = Organisation.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
-    memberships = Membership.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+    orgs = Organisation.objects.aggregate(at=Max("updated_at"))["at"]
+    memberships = Membership.objects.aggregate(at=Max("updated_at"))["at"]
     generation = cache.get(FACETS_GENERATION, 0)
-    return f"{orgs['n']}:{orgs['at']}:{memberships['n']}:{memberships['at']}:{generation}"
+    return f"{orgs}:{memberships}:{generation}"
 
 
 def _facets_cache_key(viewer: Viewer, filters: DirectoryFilters, limit: int) -> str:
