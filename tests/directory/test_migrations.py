@@ -31,3 +31,20 @@ def test_opportunities_published_before_the_field_existed_date_from_their_creati
     published_at = dict(Opportunity.objects.values_list("pk", "published_at"))
     assert published_at == {opportunity_a.pk: created, private_opportunity_a.pk: recorded, draft.pk: None,
                             hidden.pk: None}
+
+
+def test_the_text_filter_reads_a_trigram_index_on_postgresql():
+    """On PostgreSQL the folded search text has a trigram index (0006), which `LIKE '%word%'` uses; SQLite has none
+    and its migration does nothing there."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            assert "organisation_search_trigrams" not in connection.introspection.get_constraints(
+                cursor, "directory_organisation")
+            return
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'organisation_search_trigrams'")
+        assert "gin_trgm_ops" in cursor.fetchone()[0]
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN SELECT id FROM directory_organisation WHERE search_text LIKE '%%universit%%'")
+        assert "organisation_search_trigrams" in " ".join(row[0] for row in cursor.fetchall())

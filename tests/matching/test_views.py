@@ -232,3 +232,29 @@ def test_opportunity_list_text_search_uses_the_engine(as_user, world, italian_ne
     response = as_user(None).get(reverse("directory:opportunities"), {"q": "telemonitorering af ældre"})
     found = list(response.context["page"].object_list)
     assert found == [italian_need]
+
+
+def test_the_directory_text_search_is_ranked_once_until_the_index_changes(as_user, world, reindex, cluster_a,
+                                                                          concept, monkeypatch):
+    """The engine's ranking and the facet counts of a text are cached under the index's version: the same search
+    asks the engine once, and a document indexed since is found at once."""
+    from filiera.directory import queries
+
+    asked = []
+    engine = queries._engine_ranking
+    monkeypatch.setattr(queries, "_engine_ranking", lambda *args: asked.append(args) or engine(*args))
+    directory = reverse("directory:directory")
+    first = as_user(None).get(directory, {"q": "telemonitorering"})
+    assert first.context["page"].paginator.count == 2 and len(asked) == 1
+    again = as_user(None).get(directory, {"q": "telemonitorering"})
+    assert list(again.context["page"].object_list) == list(first.context["page"].object_list)
+    assert len(asked) == 1  # read from the cache
+    # Only the engine finds this one for a Danish query (its words are Italian; the concept is shared).
+    newcomer = Organisation.objects.create(name="Curacasa Srl", slug="curacasa", kind="sme", country="IT",
+                                           language="it", description="Telemonitoraggio a domicilio.")
+    newcomer.concepts.add(concept)
+    Membership.objects.create(organisation=newcomer, cluster=cluster_a, status=Membership.Status.ACTIVE)
+    reindex()
+    after = as_user(None).get(directory, {"q": "telemonitorering"})
+    assert newcomer in list(after.context["page"].object_list)
+    assert after.context["page"].paginator.count == 3 and len(asked) == 2

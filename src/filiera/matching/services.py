@@ -315,6 +315,11 @@ def ranked_ids(text: str, *, what: str, filters: SearchFilters | None = None, to
     return [split_key(h.key)[1] for h in _search_hits(text, language, what, filters or SearchFilters(), top)]
 
 
+def index_version() -> str:
+    """The version of the index (see IndexStore.version): a key part for what callers cache of its answers."""
+    return index_store.version()
+
+
 def visible_source(viewer: Viewer, kind: str, object_id: int) -> Organisation | Opportunity | None:
     """The organisation or opportunity a "more like this" or a recommendation starts from, if the viewer may
     see it."""

@@ -87,6 +87,15 @@ class IndexStore:
             self._catch_up(state)
             return state.index
 
+    def version(self) -> str:
+        """What the index holds now, after catching up: the same text in every process that has read the same rows
+        (the vocabulary, the newest row and when it was written, the embeddings backend). It changes whenever a row
+        is written, so answers cached under it are never older than the index."""
+        self.get()
+        with self._lock:
+            state = self._state
+            return f"{state.vocabulary}:{state.last_id}:{state.last_written}:{state.embedder}"
+
     def _catch_up(self, state: _State) -> None:
         if not state.last_id or not self._still_valid(state):
             self._reload(state)  # the first load too: it ends by laying out the posting lists once
