@@ -236,19 +236,20 @@ def test_opportunity_list_text_search_uses_the_engine(as_user, world, italian_ne
 
 def test_the_directory_text_search_is_ranked_once_until_the_index_changes(as_user, world, reindex, cluster_a,
                                                                           concept, monkeypatch):
-    """The engine's ranking and the facet counts of a text are cached under the index's version: the same search
+    """The engine's answers and the facet counts of a text are cached under the index's version: the same search
     asks the engine once, and a document indexed since is found at once."""
-    from filiera.directory import queries
+    from filiera.matching.engine.ranker import MatchIndex
 
     asked = []
-    engine = queries._engine_ranking
-    monkeypatch.setattr(queries, "_engine_ranking", lambda *args: asked.append(args) or engine(*args))
+    search = MatchIndex.search
+    monkeypatch.setattr(MatchIndex, "search", lambda index, query: asked.append(query.text) or search(index, query))
     directory = reverse("directory:directory")
     first = as_user(None).get(directory, {"q": "telemonitorering"})
-    assert first.context["page"].paginator.count == 2 and len(asked) == 1
+    assert first.context["page"].paginator.count == 2 and asked
+    engine_calls = len(asked)
     again = as_user(None).get(directory, {"q": "telemonitorering"})
     assert list(again.context["page"].object_list) == list(first.context["page"].object_list)
-    assert len(asked) == 1  # read from the cache
+    assert len(asked) == engine_calls  # read from the cache
     # Only the engine finds this one for a Danish query (its words are Italian; the concept is shared).
     newcomer = Organisation.objects.create(name="Curacasa Srl", slug="curacasa", kind="sme", country="IT",
                                            language="it", description="Telemonitoraggio a domicilio.")
@@ -257,4 +258,17 @@ def test_the_directory_text_search_is_ranked_once_until_the_index_changes(as_use
     reindex()
     after = as_user(None).get(directory, {"q": "telemonitorering"})
     assert newcomer in list(after.context["page"].object_list)
-    assert after.context["page"].paginator.count == 3 and len(asked) == 2
+    assert after.context["page"].paginator.count == 3 and len(asked) > engine_calls
+
+
+def test_the_search_page_asks_the_engine_once_for_the_same_search(as_user, world, monkeypatch):
+    from filiera.matching.engine.ranker import MatchIndex
+
+    asked = []
+    search = MatchIndex.search
+    monkeypatch.setattr(MatchIndex, "search", lambda index, query: asked.append(query.text) or search(index, query))
+    first = result_objects(as_user(None).get(SEARCH, {"q": "telemonitorering"}))
+    engine_calls = len(asked)
+    assert first and engine_calls
+    assert result_objects(as_user(None).get(SEARCH, {"q": "telemonitorering"})) == first
+    assert len(asked) == engine_calls

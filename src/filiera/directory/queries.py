@@ -109,21 +109,12 @@ class DirectoryFilters:
     concept: list[str] = field(default_factory=list)  # slugs
     cluster: list[str] = field(default_factory=list)  # slugs
     sme: bool = False
-    # The engine's rankings of `q`, computed once per filters object (the page asks for results and facets), and
-    # the index's version they were read from.
+    # The engine's rankings of `q`, computed once per filters object (the page asks for results and facets).
     _rankings: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
-    _engine: list[str] = field(default_factory=list, repr=False, compare=False)
-
-    def engine_version(self) -> str:
-        """The matching index's version, read once per filters object."""
-        if not self._engine:
-            self._engine.append(_engine_version())
-        return self._engine[0]
 
     def ranking(self, skip: str = "") -> list[int]:
         """The engine's matches of `q` within the facets it knows, best first; `skip` leaves one facet out, as
-        the facet counts do. The same text and facets rank the same until the index changes: the ranking is
-        cached under the index's version (about 20 ms of the engine's work at 35,871 organisations)."""
+        the facet counts do. (The engine's answers are cached under the index's version: matching.services.)"""
         if not self.q:
             return []
         if skip not in self._rankings:
@@ -132,17 +123,10 @@ class DirectoryFilters:
             def kept(name: str) -> list[str]:
                 return [] if name == skip else getattr(self, name)
 
-            wanted = SearchFilters(
+            self._rankings[skip] = _engine_ranking(self.q, "organisations", SearchFilters(
                 org_kind=kept("kind"), helix=kept("helix"), country=kept("country"),
                 value_chain=kept("value_chain"), cluster=kept("cluster"), concept=kept("concept"),
-            )
-            key = "directory-ranking:" + hashlib.sha256(
-                repr((self.q, wanted, self.engine_version())).encode()).hexdigest()
-            ranking = cache.get(key)
-            if ranking is None:
-                ranking = _engine_ranking(self.q, "organisations", wanted)
-                cache.set(key, ranking, FACETS_CACHE_SECONDS)
-            self._rankings[skip] = ranking
+            ))
         return self._rankings[skip]
 
     @classmethod
@@ -241,7 +225,7 @@ def _facets_cache_key(viewer: Viewer, filters: DirectoryFilters, limit: int) -> 
             sorted(viewer.network_cluster_ids), sorted(viewer.organisation_ids))
     chosen = (filters.q, filters.kind, filters.helix, filters.country, filters.value_chain, filters.concept,
               filters.cluster, filters.sme, limit)
-    engine = filters.engine_version() if filters.q else ""
+    engine = _engine_version() if filters.q else ""
     text = repr((sees, chosen, translation.get_language(), _directory_stamp(), engine))
     return "directory-facets:" + hashlib.sha256(text.encode()).hexdigest()
 

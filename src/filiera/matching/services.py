@@ -6,8 +6,10 @@ visibility rules (the same ones as the directory's) keep only what this viewer m
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field, fields
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -277,12 +279,26 @@ def _check_search(text: str, language: str | None, what: str) -> tuple[str, str 
     return text, check_language(language)
 
 
+# The engine's answers to a search are kept this long at most (seconds); a change of the index replaces them at once.
+HITS_CACHE_SECONDS = 600
+
+
 def _search_hits(text: str, language: str | None, what: str, filters: SearchFilters, wanted: int) -> list[Hit]:
-    index = index_store.get()
-    hits = []
-    for kind in WHAT[what]:
-        hits += index.search(_query(text, language, (kind,), filters, wanted))
-    return sorted(hits, key=lambda h: (-h.score, h.key))[:wanted]
+    """The engine's hits, before anyone's visibility. The same search gets the same hits until the index changes
+    (or the day, for expiring opportunities): they are cached under the index's version, shared by every process
+    and every viewer, since each viewer's visibility is applied to them afterwards (_visible)."""
+    today = timezone.localdate()
+    cache_key = "search-hits:" + hashlib.sha256(
+        repr((text, language, what, filters, wanted, today, index_store.version())).encode()).hexdigest()
+    hits = cache.get(cache_key)
+    if hits is None:
+        index = index_store.get()
+        hits = []
+        for kind in WHAT[what]:
+            hits += index.search(_query(text, language, (kind,), filters, wanted))
+        hits = sorted(hits, key=lambda h: (-h.score, h.key))[:wanted]
+        cache.set(cache_key, hits, HITS_CACHE_SECONDS)
+    return hits
 
 
 def search(viewer: Viewer, text: str, *, language: str | None = None, what: str = "all",
