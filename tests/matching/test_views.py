@@ -272,3 +272,13 @@ def test_the_search_page_asks_the_engine_once_for_the_same_search(as_user, world
     assert first and engine_calls
     assert result_objects(as_user(None).get(SEARCH, {"q": "telemonitorering"})) == first
     assert len(asked) == engine_calls
+
+
+def test_the_search_form_offers_the_countries_of_the_directory_as_it_changes(as_user, world):
+    page = body(as_user(None).get(SEARCH))
+    assert '<option value="DK">Denmark</option>' in page and 'value="PT"' not in page
+    Organisation.objects.create(name="Saúde Lda", slug="saude", kind="sme", country="PT")
+    assert '<option value="PT">Portugal</option>' in body(as_user(None).get(SEARCH))  # not the cached choices
+    ticked = body(as_user(None).get(SEARCH, {"q": "telemonitorering", "country": "DK", "kind": "sme"}))
+    assert '<option value="DK" selected>Denmark</option>' in ticked and '<option value="PT">Portugal' in ticked
+    assert '<option value="sme" selected>' in ticked

@@ -218,6 +218,19 @@ def _directory_stamp() -> str:
     return f"{orgs}:{memberships}:{generation}"
 
 
+def country_choices_in_use() -> list[tuple[str, str]]:
+    """The countries of the organisations as a select's options, by name in the active language: what the search
+    form offers. Cached until the directory changes (see _directory_stamp)."""
+    stamp = f"{translation.get_language()}:{_directory_stamp()}"
+    key = "directory-countries:" + hashlib.sha256(stamp.encode()).hexdigest()
+    choices = cache.get(key)
+    if choices is None:
+        codes = set(Organisation.objects.values_list("country", flat=True).distinct().order_by())
+        choices = sorted(((c, country_name(c)) for c in codes if c), key=lambda c: str(c[1]))
+        cache.set(key, choices, FACETS_CACHE_SECONDS)
+    return choices
+
+
 def _facets_cache_key(viewer: Viewer, filters: DirectoryFilters, limit: int) -> str:
     """Viewers who see the same organisations (every visitor, say) share the counts of the same filters. With a
     text, the counts depend on the engine's matches too: the index's version is part of the key."""

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from filiera.core.countries import country_name
 from filiera.core.models import Cluster, Concept, ValueChain
-from filiera.directory.models import Helix, Opportunity, Organisation, OrganisationKind
+from filiera.directory.models import Helix, Opportunity, OrganisationKind
+from filiera.directory.queries import country_choices_in_use
 from filiera.matching.services import SearchFilters
 
 WHAT_CHOICES = [
@@ -46,9 +46,7 @@ class SearchForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lang"].choices = [("", _("Detect automatically"))] + list(settings.CONTENT_LANGUAGES)
-        countries = sorted(set(Organisation.objects.values_list("country", flat=True).distinct().order_by()))
-        self.fields["country"].choices = sorted(((c, country_name(c)) for c in countries if c),
-                                                key=lambda c: str(c[1]))
+        self.fields["country"].choices = country_choices_in_use()
         self.fields["concept"].queryset = Concept.objects.filter(
             Q(organisations__isnull=False) | Q(opportunities__isnull=False)).distinct()
         self.fields["concept"].label_from_instance = lambda c: c.label
@@ -60,6 +58,19 @@ class SearchForm(forms.Form):
             value_chain=[vc.slug for vc in data["value_chain"]], cluster=[c.slug for c in data["cluster"]],
             type=data["type"], concept=[c.slug for c in data["concept"]], include_expired=data["expired"],
         )
+
+    FILTERS = ("kind", "helix", "country", "value_chain", "cluster", "type", "concept")
+
+    def filter_fields(self) -> list[tuple]:
+        """The filters' multiple selects as (bound field, [(value, label, selected)]): each field's choices read
+        once (a model field's choices are a query), what was ticked compared once per field, not per option."""
+        fields = []
+        for name in self.FILTERS:
+            bound = self[name]
+            ticked = {str(v) for v in (bound.value() or [])}
+            options = [(str(value), label, str(value) in ticked) for value, label in bound.field.choices]
+            fields.append((bound, options))
+        return fields
 
     @property
     def has_filters(self) -> bool:
