@@ -3,6 +3,9 @@ plus the codes the EU uses beside ISO (Kosovo XK; EL and UK for Greece and the U
 
 from __future__ import annotations
 
+import functools
+
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -17,10 +20,16 @@ COUNTRY_CODES = frozenset(code for code, _name in countries) | frozenset(EXTRA_C
 
 def country_name(code: str) -> str:
     """The country's name in the active language (the code itself when it is unknown)."""
-    code = (code or "").upper()
+    return _name_in((code or "").upper(), get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_in(code: str, language: str | None) -> str:
+    """A page names the same few countries many times (every card of the directory, every facet): a name is looked
+    up once per language and process. `language` is the active one, which the lookup below reads."""
     if code in EXTRA_CODES:
         return EXTRA_CODES[code]
-    return countries.name(code) or code
+    return str(countries.name(code) or code)
 
 
 def country_choices(current: str = "") -> list[tuple[str, str]]:

@@ -162,6 +162,14 @@ class Organisation(models.Model):
     def get_helix_display(self) -> str:
         return Helix(self.helix).label
 
+    def get_kind_display(self) -> str:
+        """The kind's label. Django's own rebuilds a dict of every kind's label, hashing each lazy label (a
+        translation lookup), on every call: a directory page or a search asks it for each organisation shown."""
+        try:
+            return str(OrganisationKind(self.kind).label)
+        except ValueError:
+            return self.kind
+
     @property
     def keyword_list(self) -> list[str]:
         return [k.strip() for k in self.keywords.split(";") if k.strip()]

@@ -63,13 +63,19 @@ class SearchForm(forms.Form):
 
     def filter_fields(self) -> list[tuple]:
         """The filters' multiple selects as (bound field, [(value, label, selected)]): each field's choices read
-        once (a model field's choices are a query), what was ticked compared once per field, not per option."""
+        once, a model field's in one query (its choices iterator opens a server-side cursor, several round trips
+        on PostgreSQL), and what was ticked compared once per field, not per option."""
         fields = []
         for name in self.FILTERS:
             bound = self[name]
+            field = bound.field
+            if isinstance(field, forms.ModelChoiceField):
+                choices = [(getattr(obj, field.to_field_name or "pk"), field.label_from_instance(obj))
+                           for obj in field.queryset]
+            else:
+                choices = field.choices
             ticked = {str(v) for v in (bound.value() or [])}
-            options = [(str(value), label, str(value) in ticked) for value, label in bound.field.choices]
-            fields.append((bound, options))
+            fields.append((bound, [(str(value), label, str(value) in ticked) for value, label in choices]))
         return fields
 
     @property
