@@ -344,6 +344,8 @@ def step_profile(plan_path: str) -> dict:
                 self.count += 1
                 self.seconds += time.perf_counter() - started
 
+    import filiera.wsgi  # noqa: F401  the server's start: the matching index loaded, then frozen for the collector
+
     clients = {who: Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_HOST="127.0.0.1") for who in (None, "member")}
     clients["member"].cookies["sessionid"] = plan["sessions"][0]
     rows = []
@@ -430,6 +432,23 @@ def server_cpu(server: subprocess.Popen) -> float:
     return total
 
 
+def postgres_cpu() -> float:
+    """CPU seconds so far of PostgreSQL's processes (the server's backends and workers, from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm, rest = (entry / "stat").read_text().split(") ", 1)
+        except (OSError, ValueError):
+            continue
+        if comm.endswith("(postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def swarm(url: str, plan_path: Path, users: int, seconds: int, out: Path, think: float) -> dict:
     """One headless locust run; its raw response times go to `out`. Returns the load generator's CPU seconds."""
     env = {**os.environ, "LOAD_PLAN": str(plan_path), "LOAD_OUT": str(out), "LOAD_THINK": str(think)}
@@ -476,11 +495,12 @@ def run(args, env: dict, plan: dict, var_dir: str) -> dict:
     try:
         warm = swarm(url, plan_path, args.users, args.warm_up, Path(var_dir) / "warm-up.json", args.think)
         out = Path(var_dir) / "measured.json"
-        load_before, cpu_before = load(), server_cpu(server)
+        load_before, cpu_before, pg_before = load(), server_cpu(server), postgres_cpu()
         started = time.perf_counter()
         generator = swarm(url, plan_path, args.users, args.duration, out, args.think)
         wall = time.perf_counter() - started
         server_cpu_s = round(server_cpu(server) - cpu_before, 1)
+        postgres_cpu_s = round(postgres_cpu() - pg_before, 1)
         load_after = load()
     finally:
         stop(server)
@@ -489,7 +509,8 @@ def run(args, env: dict, plan: dict, var_dir: str) -> dict:
     errors = re.findall(r"^.*(?:Error|Traceback).*$", log.read_text(), re.M)
     return {"rows": rows, "seconds": round(raw["seconds"], 1), "wall_s": round(wall, 1),
             "generator_cpu_s": generator["cpu_s"], "warm_up_generator_cpu_s": warm["cpu_s"],
-            "server_cpu_s": server_cpu_s, "load_before": load_before, "load_after": load_after,
+            "server_cpu_s": server_cpu_s, "postgres_cpu_s": postgres_cpu_s, "load_before": load_before,
+            "load_after": load_after,
             "server_errors": errors[:10]}
 
 
@@ -572,7 +593,8 @@ def doc_section(report: dict) -> str:
         "",
         f"Percentiles are of the {total['requests']:,} response times the clients measured (nearest rank). The "
         f"load generator used {run_['generator_cpu_s']} s of CPU in the {run_['seconds']} s measured "
-        f"({cpu:.0%} of one core) and gunicorn {run_['server_cpu_s']} s; PostgreSQL runs on the same 2 cores.",
+        f"({cpu:.0%} of one core), gunicorn {run_['server_cpu_s']} s and PostgreSQL "
+        f"{run_.get('postgres_cpu_s', '?')} s, all on the same 2 cores.",
         "",
         "Each page alone, before the clients start (the Django test client in one process with the server's "
         "settings, 10 requests after 3 to warm up; SQL ms is the time spent waiting for PostgreSQL, Python CPU ms "
@@ -672,7 +694,8 @@ def main() -> int:
     print("\n".join(table(report)))
     print("\n" + "\n".join(profile_table(report)))
     print(f"\nload average {result['load_before']} → {result['load_after']}; locust CPU {result['generator_cpu_s']} s, "
-          f"gunicorn CPU {result['server_cpu_s']} s in {result['seconds']} s")
+          f"gunicorn CPU {result['server_cpu_s']} s, "
+          f"PostgreSQL CPU {result['postgres_cpu_s']} s in {result['seconds']} s")
     for r in result["rows"]:
         if r["failure_messages"]:
             print(f"  failures of {r['endpoint']}: {r['failure_messages']}")
