@@ -89,12 +89,31 @@ def _by_rank(queryset: QuerySet, ranked: list[int], *then: str) -> QuerySet:
     """Engine matches in rank order, then the substring-only matches by `then`."""
     if not ranked:
         return queryset.order_by(*then)
-    # One CASE written as SQL: a thousand When() expressions cost Django ~200 ms to build and compile per page.
-    # The ids are the engine's integers, so they are written in the SQL rather than passed as parameters.
-    column = _pk_column(queryset.model)
-    whens = " ".join(f"WHEN {int(pk)} THEN {i}" for i, pk in enumerate(ranked))
-    rank = RawSQL(f"CASE {column} {whens} ELSE {len(ranked)} END", (), output_field=IntegerField())
+    # Written as SQL: a thousand When() expressions cost Django ~200 ms to build and compile per page. The ids are
+    # the engine's integers, so they are written in the SQL rather than passed as parameters.
+    rank = RawSQL(_rank_sql(_pk_column(queryset.model), ranked), (), output_field=IntegerField())
     return queryset.alias(engine_rank=rank).order_by("engine_rank", *then)
+
+
+RANK_LEAF = 8
+
+
+def _rank_sql(column: str, ranked: list[int]) -> str:
+    """Each row's place in `ranked` (len(ranked) when absent), as a balanced tree of comparisons over the sorted
+    ids: about ten tests a row. One flat CASE of a thousand WHENs is tried in turn for every candidate row, which
+    cost PostgreSQL about 20 ms on a text filter's 1,800 candidates."""
+    place = {int(pk): i for i, pk in enumerate(ranked)}
+    ids = sorted(place)
+    absent = len(ranked)
+
+    def tree(low: int, high: int) -> str:
+        if high - low <= RANK_LEAF:
+            whens = " ".join(f"WHEN {pk} THEN {place[pk]}" for pk in ids[low:high])
+            return f"CASE {column} {whens} ELSE {absent} END"
+        middle = (low + high) // 2
+        return f"CASE WHEN {column} < {ids[middle]} THEN {tree(low, middle)} ELSE {tree(middle, high)} END"
+
+    return tree(0, len(ids))
 
 
 @dataclass
