@@ -2,8 +2,11 @@
 the directory, search, organisation profiles, the brokerage event's agenda and two baselines.
 
 bench/load.py passes LOAD_PLAN (a JSON file: the event's id, one session per participant, organisation slugs, the
-directory's page count, a static file's address) and LOAD_OUT (where every response time is written at the end, in
-ms by endpoint, with the failures: the percentiles are computed from them, not from locust's rounded histogram).
+directory's page count, a static file's address), LOAD_OUT (where every response time is written at the end, in
+ms by endpoint, with the failures: the percentiles are computed from them, not from locust's rounded histogram) and
+LOAD_WARM_UP: the first seconds of the run, whose response times are not kept. The clients all start at once; the
+queue of that first instant (50 requests arriving together) drains during the warm-up, so that what is measured is
+the steady state of 50 clients, not their simultaneous start. Failures count from the first second.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from locust import FastHttpUser, between, constant, events, task
 
 PLAN = json.loads(open(os.environ["LOAD_PLAN"]).read())
 THINK = float(os.environ.get("LOAD_THINK", "0"))  # mean seconds between two requests of a client
+WARM_UP = float(os.environ.get("LOAD_WARM_UP", "0"))  # seconds from the start whose response times are not kept
 OUT = os.environ["LOAD_OUT"]
 SEARCHES = ("telemedicina", "medical devices", "robot", "telemedicin", "dispositivos médicos", "Krankenhaus",
             "ospedale universitario", "cancer research", "hjemmemonitorering", "salud digital",
@@ -43,9 +47,18 @@ sessions = itertools.cycle(PLAN["sessions"])
 lock = threading.Lock()
 
 
+timeline: list[tuple[float, str, float]] = []  # (when it ended, endpoint, ms): to tell a stall from a queue
+
+
+def measuring() -> bool:
+    return window["start"] is not None and time.time() >= window["start"] + WARM_UP
+
+
 @events.request.add_listener
 def record(name, response_time, exception, **_kwargs):
-    times[name].append(response_time)
+    if measuring() and time.time() - response_time / 1000 >= window["start"] + WARM_UP:  # sent after the warm-up
+        times[name].append(response_time)
+        timeline.append((round(time.time() - window["start"] - WARM_UP, 3), name, round(response_time, 1)))
     if exception is not None:
         failures[name] += 1
         if len(messages[name]) < 20:
@@ -64,11 +77,12 @@ def stopped(**_kwargs):
 
 @events.quitting.add_listener
 def write(**_kwargs):
-    seconds = (window["stop"] or time.time()) - (window["start"] or time.time())
+    seconds = (window["stop"] or time.time()) - (window["start"] or time.time()) - WARM_UP
     order = [name for name in ROLES if name in times]
     with open(OUT, "w") as f:
         json.dump({"seconds": seconds, "order": order, "roles": ROLES, "times": {n: times[n] for n in order},
-                   "failures": {n: failures[n] for n in order}, "messages": {n: messages[n] for n in order}}, f)
+                   "failures": {n: failures[n] for n in order}, "messages": {n: messages[n] for n in order},
+                   "timeline": timeline}, f)
 
 
 class Visitor(FastHttpUser):
