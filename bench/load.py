@@ -658,9 +658,10 @@ NOTES = [
     "index's version; the engine's ids written into the SQL; a trigram index for the text filter; the search "
     "form's countries cached | 231 | 351 (directory filters) |",
     "| the kind's label from its enum, country names remembered per language, the search form's model filters in "
-    "one query each | 205, 172 | 244 (search), 306 (directory filters) |",
+    "one query each (three runs) | 205, 172, 170 | 244 (search), 306, 310 (directory filters) |",
     "| the engine's order as a balanced tree of comparisons | 280, 222 | 381 (agenda), 280 (directory filters) |",
-    "| the same code, the measured minute taken from one continuous run (below) | 139 | 176 (directory filters) |",
+    "| the same code, the measured minute taken from one continuous run (below; two runs, the second is the result "
+    "above) | 139, 145 | 176 (directory filters), 178 (search) |",
     "",
     "Until the last row the measured minute was a second locust run, whose 50 clients all started at once inside "
     "it: their first requests arrived together and queued behind three workers. In the run of 222 ms, 40 of the 46 "
