@@ -417,43 +417,36 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def server_cpu(server: subprocess.Popen) -> float:
-    """CPU seconds so far of gunicorn's master and workers (user + system, from /proc)."""
+def _cpu_of(chosen) -> float:
+    """CPU seconds so far (user + system, from /proc) of the processes for which `chosen(pid, name, parent)` holds."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            head, rest = (entry / "stat").read_text().rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        if int(fields[1]) == server.pid or int(entry.name) == server.pid:  # the master or one of its workers
+        fields = rest.split()
+        if chosen(int(entry.name), head.split("(", 1)[-1], int(fields[1])):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def server_cpu(server: subprocess.Popen) -> float:
+    """CPU seconds so far of gunicorn's master and workers."""
+    return _cpu_of(lambda pid, _name, parent: server.pid in (pid, parent))
 
 
 def postgres_cpu() -> float:
-    """CPU seconds so far of PostgreSQL's processes (the server's backends and workers, from /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            comm, rest = (entry / "stat").read_text().split(") ", 1)
-        except (OSError, ValueError):
-            continue
-        if comm.endswith("(postgres"):
-            fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    """CPU seconds so far of PostgreSQL's processes (the server's backends and workers)."""
+    return _cpu_of(lambda _pid, name, _parent: name == "postgres")
 
 
 def process_cpu(pid: int) -> float:
-    """CPU seconds so far of one process (user + system, from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds so far of one process."""
+    return _cpu_of(lambda each, _name, _parent: each == pid)
 
 
 def swarm(url: str, plan_path: Path, users: int, warm_up: int, seconds: int, out: Path, think: float,
