@@ -287,12 +287,11 @@ def _search_hits(text: str, language: str | None, what: str, filters: SearchFilt
     """The engine's hits, before anyone's visibility. The same search gets the same hits until the index changes
     (or the day, for expiring opportunities): they are cached under the index's version, shared by every process
     and every viewer, since each viewer's visibility is applied to them afterwards (_visible)."""
-    today = timezone.localdate()
+    index, version = index_store.current()  # one catch-up with the stored rows, whether the hits are cached or not
     cache_key = "search-hits:" + hashlib.sha256(
-        repr((text, language, what, filters, wanted, today, index_store.version())).encode()).hexdigest()
+        repr((text, language, what, filters, wanted, timezone.localdate(), version)).encode()).hexdigest()
     hits = cache.get(cache_key)
     if hits is None:
-        index = index_store.get()
         hits = []
         for kind in WHAT[what]:
             hits += index.search(_query(text, language, (kind,), filters, wanted))

@@ -75,6 +75,15 @@ class IndexStore:
             return self._tagger_for(self._vocabulary())
 
     def get(self) -> MatchIndex:
+        return self.current()[0]
+
+    def version(self) -> str:
+        return self.current()[1]
+
+    def current(self) -> tuple[MatchIndex, str]:
+        """The index, caught up with the stored rows, and its version: the same text in every process that has read
+        the same rows (the vocabulary, the newest row and when it was written, the embeddings backend). The version
+        changes whenever a row is written, so answers cached under it are those of this very index."""
         with self._lock:
             vocabulary = self._vocabulary()
             backend = embedder()
@@ -85,16 +94,7 @@ class IndexStore:
                     vocabulary=vocabulary, embedder=backend.name,
                 )
             self._catch_up(state)
-            return state.index
-
-    def version(self) -> str:
-        """What the index holds now, after catching up: the same text in every process that has read the same rows
-        (the vocabulary, the newest row and when it was written, the embeddings backend). It changes whenever a row
-        is written, so answers cached under it are never older than the index."""
-        self.get()
-        with self._lock:
-            state = self._state
-            return f"{state.vocabulary}:{state.last_id}:{state.last_written}:{state.embedder}"
+            return state.index, f"{state.vocabulary}:{state.last_id}:{state.last_written}:{state.embedder}"
 
     def _catch_up(self, state: _State) -> None:
         if not state.last_id or not self._still_valid(state):
