@@ -1,11 +1,12 @@
-"""Country names in the reader's language, remembered per language (a page names the same countries many times)."""
+"""Country names in the reader's language, remembered per language (a page names the same countries many times),
+and choice labels read from a dict made once per field (core.models.ChoiceLabels)."""
 
 from __future__ import annotations
 
 from django.utils import translation
 
 from filiera.core.countries import country_name
-from filiera.directory.models import Organisation
+from filiera.directory.models import Opportunity, Organisation
 
 
 def test_a_country_is_named_in_the_active_language_each_time():
@@ -26,3 +27,12 @@ def test_an_organisation_names_its_kind_in_the_active_language():
     with translation.override("it"):
         assert organisation.get_kind_display() == "Università"
     assert Organisation(kind="no-such-kind").get_kind_display() == "no-such-kind"
+
+
+def test_an_opportunity_names_its_type_in_the_active_language():
+    opportunity = Opportunity(type=Opportunity.Type.TECHNOLOGY_REQUEST)
+    with translation.override("en"):
+        english = opportunity.get_type_display()
+    with translation.override("it"):
+        italian = opportunity.get_type_display()
+    assert english == str(Opportunity.Type.TECHNOLOGY_REQUEST.label) and italian != english

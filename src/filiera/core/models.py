@@ -6,8 +6,26 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+class ChoiceLabels:
+    """Mixed into a model before models.Model: its get_FOO_display() reads the field's labels from a dict made once
+    per field. Django's own makes that dict on every call, hashing each lazy label (a translation lookup each): a
+    list of twenty organisations or thirty search results asks for a kind or a type on every row."""
+
+    def _get_FIELD_display(self, field):
+        labels = _CHOICE_LABELS.get(field)
+        if labels is None:
+            labels = _CHOICE_LABELS[field] = dict(field.flatchoices)
+        value = getattr(self, field.attname)
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)  # as Django's does
+
+
+_CHOICE_LABELS: dict = {}
 
 
 class User(AbstractUser):

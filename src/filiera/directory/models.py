@@ -12,7 +12,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filiera.core.models import Cluster, Concept, ValueChain
+from filiera.core.models import ChoiceLabels, Cluster, Concept, ValueChain
 
 # Sent by writers that bypass the save signals (bulk imports, the demo loader) with the model and the ids they wrote,
 # so that derived data (the matching index) can catch up: `bulk_saved.send(sender=Organisation, ids=[...])`.
@@ -101,7 +101,7 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
-class Organisation(models.Model):
+class Organisation(ChoiceLabels, models.Model):
     """A company, university, hospital, … Global across the platform: one organisation may belong to several
     clusters through memberships."""
 
@@ -161,14 +161,6 @@ class Organisation(models.Model):
 
     def get_helix_display(self) -> str:
         return Helix(self.helix).label
-
-    def get_kind_display(self) -> str:
-        """The kind's label. Django's own rebuilds a dict of every kind's label, hashing each lazy label (a
-        translation lookup), on every call: a directory page or a search asks it for each organisation shown."""
-        try:
-            return str(OrganisationKind(self.kind).label)
-        except ValueError:
-            return self.kind
 
     @property
     def keyword_list(self) -> list[str]:
@@ -267,7 +259,7 @@ class Person(models.Model):
         return self.consent_newsletter_at is not None
 
 
-class Opportunity(models.Model):
+class Opportunity(ChoiceLabels, models.Model):
     """What a member offers or needs, on the Enterprise Europe Network profile types."""
 
     class Type(models.TextChoices):
