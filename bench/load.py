@@ -464,10 +464,7 @@ def swarm(url: str, plan_path: Path, users: int, warm_up: int, seconds: int, out
         mark = {}
 
         def warm_up_ends() -> None:
-            try:
-                mark["cpu"] = process_cpu(process.pid)
-            except OSError:
-                mark["cpu"] = 0.0
+            mark["cpu"] = process_cpu(process.pid)
             at_warm_up_end()
 
         timer = threading.Timer(warm_up, warm_up_ends)
@@ -529,7 +526,7 @@ def run(args, env: dict, plan: dict, var_dir: str) -> dict:
     return {"rows": rows, "seconds": round(raw["seconds"], 1), "wall_s": round(wall, 1),
             "generator_cpu_s": generator["cpu_s"],
             "server_cpu_s": server_cpu_s, "postgres_cpu_s": postgres_cpu_s, "load_before": load_before,
-            "load_after": load_after, "timeline": raw.get("timeline", []),
+            "load_after": load_after, "timeline": raw["timeline"],
             "server_errors": errors[:10]}
 
 
@@ -727,7 +724,7 @@ def main() -> int:
     print("\n" + "\n".join(profile_table(report)))
     print(f"\nload average {result['load_before']} → {result['load_after']}; locust CPU {result['generator_cpu_s']} s, "
           f"gunicorn CPU {result['server_cpu_s']} s, "
-          f"PostgreSQL CPU {result['postgres_cpu_s']} s in {result['seconds']} s")
+          f"PostgreSQL CPU {result['postgres_cpu_s']} s in the {result['wall_s']} s after the warm-up")
     for r in result["rows"]:
         if r["failure_messages"]:
             print(f"  failures of {r['endpoint']}: {r['failure_messages']}")

@@ -50,15 +50,12 @@ lock = threading.Lock()
 timeline: list[tuple[float, str, float]] = []  # (when it ended, endpoint, ms): to tell a stall from a queue
 
 
-def measuring() -> bool:
-    return window["start"] is not None and time.time() >= window["start"] + WARM_UP
-
-
 @events.request.add_listener
 def record(name, response_time, exception, **_kwargs):
-    if measuring() and time.time() - response_time / 1000 >= window["start"] + WARM_UP:  # sent after the warm-up
+    now = time.time()
+    if window["start"] is not None and now - response_time / 1000 >= window["start"] + WARM_UP:  # sent after it
         times[name].append(response_time)
-        timeline.append((round(time.time() - window["start"] - WARM_UP, 3), name, round(response_time, 1)))
+        timeline.append((round(now - window["start"] - WARM_UP, 3), name, round(response_time, 1)))
     if exception is not None:
         failures[name] += 1
         if len(messages[name]) < 20:
